@@ -1,0 +1,40 @@
+# Every target sets itself up: a fresh clone needs only `make backtest` or `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CARGO_MANIFEST := passivbot-rust/Cargo.toml
+RUST_SOURCES := $(shell find passivbot-rust/src -name '*.rs') passivbot-rust/Cargo.toml passivbot-rust/Cargo.lock passivbot-rust/pyproject.toml
+
+.PHONY: setup test test-rust test-python backtest demo lint bench clean
+
+$(VENV)/.requirements: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+# Release build of the Rust extension into the virtualenv; rebuilt when Rust sources change.
+$(VENV)/.extension: $(VENV)/.requirements $(RUST_SOURCES)
+	cd passivbot-rust && VIRTUAL_ENV=$(abspath $(VENV)) $(abspath $(VENV))/bin/maturin develop --release --locked --quiet
+	touch $@
+
+setup: $(VENV)/.extension
+
+test: setup test-rust test-python
+
+test-rust:
+	cargo test --manifest-path $(CARGO_MANIFEST) --locked --quiet
+
+test-python: setup
+	$(PY) -m pytest -q
+
+demo: setup
+	$(PY) src/tools/ideal_orders.py configs/examples/orchestrator_state.json
+
+lint: setup
+	cargo fmt --manifest-path $(CARGO_MANIFEST) --check
+	cargo clippy --manifest-path $(CARGO_MANIFEST) --locked --all-targets --features python -- -D warnings
+	$(VENV)/bin/ruff check src tests
+
+clean:
+	rm -rf $(VENV) passivbot-rust/target

@@ -1,0 +1,1 @@
+//! Forager coin selection (§9): volume stage, then volatility stage.

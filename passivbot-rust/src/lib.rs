@@ -1,0 +1,14 @@
+//! Order logic, orchestrator, backtester and metrics of the market-making bot.
+//!
+//! Plain Rust modules hold every behaviour; `python` (feature `python`) only converts types.
+//! The math reproduces passivbot v7.7 bit for bit (see `docs/ai/decisions.md` for the places
+//! where we deliberately differ).
+
+pub mod forager;
+pub mod math;
+pub mod orders;
+pub mod risk;
+pub mod types;
+
+#[cfg(feature = "python")]
+mod python;

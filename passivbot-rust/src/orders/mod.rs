@@ -1,0 +1,5 @@
+//! Per-position order logic: entries (§6), closes (§7) and the trailing price bundle (§4).
+
+pub mod closes;
+pub mod entries;
+pub mod trailing;

@@ -1,0 +1,1 @@
+//! Trailing price bundle maintenance (core spec §4).

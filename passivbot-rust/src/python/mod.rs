@@ -1,0 +1,23 @@
+//! Python bindings (`passivbot_rust`). Conversion and argument checking only: every behaviour
+//! lives in the plain Rust modules that `cargo test` covers. Function names and argument order
+//! follow passivbot v7.7's module so its tools and the golden vectors apply unchanged.
+
+use pyo3::prelude::*;
+
+mod closes;
+mod entries;
+mod forager;
+mod helpers;
+mod risk;
+mod trailing;
+
+#[pymodule]
+fn passivbot_rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    helpers::register(m)?;
+    entries::register(m)?;
+    closes::register(m)?;
+    trailing::register(m)?;
+    risk::register(m)?;
+    forager::register(m)?;
+    Ok(())
+}
