@@ -450,6 +450,36 @@ impl BotParamsPair {
     }
 }
 
+/// One fill of the backtest, in processing order (the 18 columns of the reference's fills array).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fill {
+    /// Absolute minute index `k` of the fill.
+    pub index: usize,
+    pub timestamp_ms: i64,
+    pub coin_idx: usize,
+    /// Realised PnL (0 for entries).
+    pub pnl: f64,
+    /// Negative = cost.
+    pub fee_paid: f64,
+    pub usd_total_balance: f64,
+    pub btc_cash_wallet: f64,
+    pub usd_cash_wallet: f64,
+    pub btc_price: f64,
+    /// Signed fill quantity.
+    pub qty: f64,
+    pub price: f64,
+    /// Position size and price after the fill.
+    pub psize: f64,
+    pub pprice: f64,
+    pub order_type: OrderType,
+    /// This position's wallet exposure after the fill, signed (short negative).
+    pub wallet_exposure: f64,
+    pub twe_long: f64,
+    /// ≤ 0.
+    pub twe_short: f64,
+    pub twe_net: f64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
