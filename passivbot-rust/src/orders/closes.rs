@@ -23,8 +23,12 @@ use crate::types::{
 const MAX_CLOSES: usize = 500;
 /// Upper bound on the step search of the WEL auto-reduce.
 const MAX_WEL_REDUCE_STEPS: usize = 10_000;
-/// Tolerance of the WEL auto-reduce: the reduced exposure must be below `target − 1e−12`.
+/// Tolerance of the WEL auto-reduce: the reduced exposure must be below `target − 1e−12`
+/// (pinned by the golden vectors: without it one `edge:wel_reduce` vector per side differs).
 const WEL_TARGET_TOLERANCE: f64 = 1e-12;
+/// The spec's "ε" of the WEL auto-reduce (a zero reduce becomes one step; stop once nothing is
+/// left). The golden vectors do not distinguish `f64::EPSILON` from 0 here.
+const WEL_EPSILON: f64 = f64::EPSILON;
 /// Allocation padding of the ratio dispatcher (reference constant, quirk 18).
 const RATIO_PADDING: f64 = 1.01;
 
@@ -203,6 +207,8 @@ fn calc_trailing_close(
     trailing: &TrailingBundle,
 ) -> Order {
     let psize = pside.sign() * position.size;
+    // §7.3 only guards `s == 0` here (the grid close guards `s ≤ 0`); the dispatcher never
+    // passes a wrong-signed size, so the difference is not observable through it.
     if position.size == 0.0 {
         return Order::empty();
     }
@@ -288,7 +294,7 @@ pub fn calc_wel_auto_reduce(
     };
     let min_qty = calc_min_entry_qty(mkt, exchange);
     let mut reduce = (psize - target * balance / (pprice * c_mult)).max(0.0);
-    if reduce <= f64::EPSILON {
+    if reduce <= WEL_EPSILON {
         reduce = exchange.qty_step;
     }
     let mut qty = 0.0;
@@ -296,7 +302,7 @@ pub fn calc_wel_auto_reduce(
         qty = psize.min(min_qty.max(round_up(reduce, exchange.qty_step).min(psize)));
         let remaining = psize - qty;
         if calc_wallet_exposure(c_mult, balance, remaining, pprice) < target - WEL_TARGET_TOLERANCE
-            || remaining <= f64::EPSILON
+            || remaining <= WEL_EPSILON
         {
             break;
         }
