@@ -980,7 +980,7 @@ mod tests {
             (size, price) = calc_new_psize_pprice(size, price, e.qty, e.price, 0.001);
         }
         let we = calc_wallet_exposure(1.0, BALANCE, size, price);
-        assert!(we >= 0.999 * 0.2 && we <= 0.2 * 1.01, "final we {we}");
+        assert!((0.999 * 0.2..=0.2 * 1.01).contains(&we), "final we {we}");
     }
 
     #[test]
