@@ -15,7 +15,6 @@ RUST_ONLY = {"calc_wallet_exposure_if_filled"}
 
 # Work in progress: functions whose Rust implementation has not landed yet. Empty when done.
 PENDING = {
-    "calc_entries_long_py", "calc_entries_short_py", "calc_next_entry_long_py", "calc_next_entry_short_py",
     "calc_twel_enforcer_orders_py", "calc_unstucking_close_py", "gate_entries_by_twel_py",
     "select_coin_indices_py", "trailing_bundle_default_py", "update_trailing_bundle_py",
 }
