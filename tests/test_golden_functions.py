@@ -17,8 +17,6 @@ RUST_ONLY = {"calc_wallet_exposure_if_filled"}
 PENDING = {
     "calc_closes_long_py", "calc_closes_short_py", "calc_next_close_long_py", "calc_next_close_short_py",
     "calc_entries_long_py", "calc_entries_short_py", "calc_next_entry_long_py", "calc_next_entry_short_py",
-    "calc_twel_enforcer_orders_py", "calc_unstucking_close_py", "gate_entries_by_twel_py",
-    "select_coin_indices_py", "trailing_bundle_default_py", "update_trailing_bundle_py",
 }
 
 
