@@ -129,13 +129,18 @@ fn calc_twel_enforcer_orders_py(
     side: &str,
     threshold: f64,
     total_wallet_exposure_limit: f64,
-    effective_n_positions: usize,
+    effective_n_positions: i64,
     balance: f64,
     positions: &Bound<'_, PyAny>,
     skip_idx: Option<usize>,
 ) -> PyResult<Vec<OrderTuple>> {
     const F: &str = "calc_twel_enforcer_orders_py";
     let pside = side_arg(F, side)?;
+    let effective_n_positions = usize::try_from(effective_n_positions).map_err(|_| {
+        PyValueError::new_err(format!(
+            "{F}: effective_n_positions must be >= 0, got {effective_n_positions}"
+        ))
+    })?;
     let positions = map_dicts(F, "positions", positions, |d| {
         Ok(TwelEnforcerPosition {
             idx: d.usize("idx")?,

@@ -9,7 +9,7 @@
 //! (negative entry quantities) always gets an empty result — the reference behaves the same way
 //! (all short golden vectors).
 
-use super::twel_gate::{current_twe, is_pos, Candidate, Projector};
+use super::twel_gate::{current_twe, is_pos, make_candidates, Projector};
 pub use super::twel_gate::{GateEntry, GatePosition};
 use crate::math::{calc_pprice_diff, round_dn};
 use crate::types::{Order, Pside};
@@ -33,37 +33,15 @@ pub fn gate_entries_by_twel_legacy(
     if twe0 >= twel {
         return Vec::new();
     }
-    let candidates: Vec<Candidate> = entries
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| is_pos(e.order.qty) && is_pos(e.order.price))
-        .map(|(entry, e)| Candidate {
-            entry,
-            idx: e.idx,
-            price: e.order.price,
-            qty: e.order.qty,
-            distance: calc_pprice_diff(pside, e.market_price, e.order.price),
-        })
-        .collect();
+    let keep = |e: &GateEntry| is_pos(e.order.qty) && is_pos(e.order.price);
+    let distance = |e: &GateEntry| calc_pprice_diff(pside, e.market_price, e.order.price);
+    let (candidates, n_slots) = make_candidates(positions, entries, keep, distance);
     if candidates.is_empty() {
         return Vec::new();
     }
-    let mut proj = Projector {
-        balance,
-        twe0,
-        positions,
-        entries,
-        scratch: Vec::new(),
-    };
+    let mut proj = Projector::new(balance, twe0, n_slots);
     let mut included: Vec<Option<f64>> = candidates.iter().map(|c| Some(c.qty)).collect();
-    let selection = |inc: &[Option<f64>]| -> Vec<(Candidate, f64)> {
-        candidates
-            .iter()
-            .zip(inc)
-            .filter_map(|(c, q)| q.map(|q| (*c, q)))
-            .collect()
-    };
-    let mut twe = proj.twe_if_filled(selection(&included).into_iter());
+    let mut twe = proj.twe(&candidates, &included, None);
     if twe < twel {
         return entries.iter().map(|e| (e.idx, e.order)).collect();
     }
@@ -77,7 +55,7 @@ pub fn gate_entries_by_twel_legacy(
         }
         included[i] = None;
         last_removed = Some(i);
-        twe = proj.twe_if_filled(selection(&included).into_iter());
+        twe = proj.twe(&candidates, &included, None);
     }
     if twe >= twel {
         return Vec::new();
@@ -85,13 +63,11 @@ pub fn gate_entries_by_twel_legacy(
     if let Some(last) = last_removed {
         let c = candidates[last];
         let ex = &entries[c.entry].exchange;
-        let base = selection(&included);
         let (mut lo, mut hi, mut best) = (0.0_f64, c.qty, 0.0_f64);
         for _ in 0..SEARCH_ITERATIONS {
             let mid = (lo + hi) / 2.0;
             let probe = round_dn(mid, ex.qty_step);
-            let t = proj.twe_if_filled(base.iter().copied().chain(std::iter::once((c, probe))));
-            if t < twel {
+            if proj.twe(&candidates, &included, Some((last, probe))) < twel {
                 best = best.max(probe);
                 lo = mid;
             } else {
@@ -100,7 +76,7 @@ pub fn gate_entries_by_twel_legacy(
         }
         if best > 0.0 && best >= ex.min_qty && best * c.price * ex.c_mult >= ex.min_cost {
             included[last] = Some(best);
-            if proj.twe_if_filled(selection(&included).into_iter()) >= twel {
+            if proj.twe(&candidates, &included, None) >= twel {
                 included[last] = None;
             }
         }

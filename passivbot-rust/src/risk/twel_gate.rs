@@ -7,6 +7,7 @@
 //! quantity that still fits (binary search, rounded down to the qty step), if that is not dust.
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 use crate::math::{
     calc_min_entry_qty, calc_new_psize_pprice, calc_pprice_diff, calc_wallet_exposure, round_dn,
@@ -45,7 +46,8 @@ pub(crate) fn is_pos(x: f64) -> bool {
 }
 
 /// An entry that can be trimmed: `entry` is its position in the input list, `qty` its
-/// unsigned quantity.
+/// unsigned quantity, `slot` a dense index of its symbol and `start` the symbol's current
+/// (|size|, price) — `(0, entry price)` without a position.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Candidate {
     pub entry: usize,
@@ -53,6 +55,45 @@ pub(super) struct Candidate {
     pub price: f64,
     pub qty: f64,
     pub distance: f64,
+    pub qty_step: f64,
+    pub c_mult: f64,
+    pub slot: usize,
+    pub start: (f64, f64),
+}
+
+/// Builds the candidates of the given entries (in input order) with their symbol slots and
+/// starting positions; `distance` is filled in by `distance_of`.
+pub(super) fn make_candidates(
+    positions: &[GatePosition],
+    entries: &[GateEntry],
+    keep: impl Fn(&GateEntry) -> bool,
+    distance_of: impl Fn(&GateEntry) -> f64,
+) -> (Vec<Candidate>, usize) {
+    let mut slots: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (entry, e) in entries.iter().enumerate() {
+        if !keep(e) {
+            continue;
+        }
+        let n_slots = slots.len();
+        let slot = *slots.entry(e.idx).or_insert(n_slots);
+        let start = match positions.iter().find(|p| p.idx == e.idx) {
+            Some(p) => (p.size.abs(), p.price),
+            None => (0.0, e.order.price),
+        };
+        out.push(Candidate {
+            entry,
+            idx: e.idx,
+            price: e.order.price,
+            qty: e.order.qty.abs(),
+            distance: distance_of(e),
+            qty_step: e.exchange.qty_step,
+            c_mult: e.exchange.c_mult,
+            slot,
+            start,
+        });
+    }
+    (out, slots.len())
 }
 
 /// Sum of the wallet exposures of the valid positions (finite size, finite positive price).
@@ -64,51 +105,55 @@ pub(super) fn current_twe(balance: f64, positions: &[GatePosition]) -> f64 {
         .sum()
 }
 
-/// Total exposure of the side if a selection of (candidate, qty) filled in order: each fill is
-/// folded into its coin's projected position (average price via `calc_new_psize_pprice`).
-pub(super) struct Projector<'a> {
-    pub balance: f64,
-    pub twe0: f64,
-    pub positions: &'a [GatePosition],
-    pub entries: &'a [GateEntry],
-    /// Per-symbol (|size|, price) after the fills projected so far; reused between calls.
-    pub scratch: Vec<(usize, f64, f64)>,
+/// Projects the side's total wallet exposure if a selection of candidates filled in order:
+/// each fill is folded into its symbol's projected position (`calc_new_psize_pprice`).
+pub(super) struct Projector {
+    balance: f64,
+    twe0: f64,
+    /// Per symbol slot: projected (|size|, price) so far in the current projection.
+    scratch: Vec<Option<(f64, f64)>>,
 }
 
-impl Projector<'_> {
-    fn start_state(&self, c: &Candidate) -> (f64, f64) {
-        if let Some(&(_, s, p)) = self.scratch.iter().find(|(idx, _, _)| *idx == c.idx) {
-            return (s, p);
-        }
-        match self.positions.iter().find(|p| p.idx == c.idx) {
-            Some(p) => (p.size.abs(), p.price),
-            None => (0.0, c.price),
+impl Projector {
+    pub fn new(balance: f64, twe0: f64, n_slots: usize) -> Self {
+        Projector {
+            balance,
+            twe0,
+            scratch: vec![None; n_slots],
         }
     }
 
-    pub fn twe_if_filled(&mut self, selection: impl Iterator<Item = (Candidate, f64)>) -> f64 {
-        self.scratch.clear();
+    /// Exposure if every candidate with `Some(qty)` in `qtys` fills (ascending candidate order),
+    /// followed by `extra = (candidate, qty)` appended at the end.
+    pub fn twe(
+        &mut self,
+        cands: &[Candidate],
+        qtys: &[Option<f64>],
+        extra: Option<(usize, f64)>,
+    ) -> f64 {
+        self.scratch.fill(None);
         let mut twe = self.twe0;
+        let selection = cands
+            .iter()
+            .zip(qtys)
+            .filter_map(|(c, q)| q.map(|q| (c, q)))
+            .chain(extra.map(|(i, q)| (&cands[i], q)));
         for (c, q) in selection {
             let q = q.max(0.0);
             if q <= EPS_QTY {
                 continue;
             }
-            let ex = &self.entries[c.entry].exchange;
-            let (s, p) = self.start_state(&c);
-            let old = calc_wallet_exposure(ex.c_mult, self.balance, s, p);
+            let (s, p) = self.scratch[c.slot].unwrap_or(c.start);
+            let old = calc_wallet_exposure(c.c_mult, self.balance, s, p);
             let old = if old.is_finite() { old } else { 0.0 };
-            let (s_new, p_new) = calc_new_psize_pprice(s, p, q, c.price, ex.qty_step);
+            let (s_new, p_new) = calc_new_psize_pprice(s, p, q, c.price, c.qty_step);
             let new = if s_new.abs() <= EPS_QTY || !is_pos(p_new) {
                 0.0
             } else {
-                calc_wallet_exposure(ex.c_mult, self.balance, s_new.abs(), p_new)
+                calc_wallet_exposure(c.c_mult, self.balance, s_new.abs(), p_new)
             };
             twe += new - old;
-            match self.scratch.iter_mut().find(|(idx, _, _)| *idx == c.idx) {
-                Some(slot) => *slot = (c.idx, s_new.abs(), p_new),
-                None => self.scratch.push((c.idx, s_new.abs(), p_new)),
-            }
+            self.scratch[c.slot] = Some((s_new.abs(), p_new));
         }
         twe
     }
@@ -143,76 +188,46 @@ pub fn gate_entries_by_twel(
     if twe0 >= cap {
         return Vec::new();
     }
-    let candidates: Vec<Candidate> = entries
-        .iter()
-        .enumerate()
-        .filter_map(|(entry, e)| {
-            let (price, qty) = (e.order.price, e.order.qty.abs());
-            if !(price.is_finite() && is_pos(price)) || qty.is_nan() || qty <= EPS_QTY {
-                return None;
-            }
-            let min_qty = calc_min_entry_qty(price, &e.exchange);
-            if min_qty > EPS_QTY && qty + EPS_QTY < min_qty {
-                return None;
-            }
-            if !is_pos(e.market_price) {
-                return None;
-            }
-            let distance = calc_pprice_diff(pside, e.market_price, price);
-            Some(Candidate {
-                entry,
-                idx: e.idx,
-                price,
-                qty,
-                distance,
-            })
-        })
-        .collect();
+    let keep = |e: &GateEntry| {
+        let (price, qty) = (e.order.price, e.order.qty.abs());
+        if !(price.is_finite() && is_pos(price)) || qty.is_nan() || qty <= EPS_QTY {
+            return false;
+        }
+        let min_qty = calc_min_entry_qty(price, &e.exchange);
+        !(min_qty > EPS_QTY && qty + EPS_QTY < min_qty) && is_pos(e.market_price)
+    };
+    let distance = |e: &GateEntry| calc_pprice_diff(pside, e.market_price, e.order.price);
+    let (candidates, n_slots) = make_candidates(positions, entries, keep, distance);
     if candidates.is_empty() {
         return Vec::new();
     }
-    let mut proj = Projector {
-        balance,
-        twe0,
-        positions,
-        entries,
-        scratch: Vec::new(),
-    };
+    let mut proj = Projector::new(balance, twe0, n_slots);
     // `included[i]`: quantity of candidate i that is kept (None = removed).
     let mut included: Vec<Option<f64>> = candidates.iter().map(|c| Some(c.qty)).collect();
-    let selection = |inc: &[Option<f64>]| -> Vec<(Candidate, f64)> {
-        candidates
-            .iter()
-            .zip(inc)
-            .filter_map(|(c, q)| q.map(|q| (*c, q)))
-            .collect()
-    };
-    let mut twe = proj.twe_if_filled(selection(&included).into_iter());
+    let mut twe = proj.twe(&candidates, &included, None);
     if twe < cap {
         return entries.iter().map(|e| (e.idx, e.order)).collect();
     }
     let mut order: Vec<usize> = (0..candidates.len()).collect();
     order.sort_by(|&a, &b| removal_order(&candidates[a], &candidates[b], entries));
-    let mut removed: Vec<usize> = Vec::new();
+    let mut last_removed = None;
     for &i in &order {
         if twe < cap {
             break;
         }
         included[i] = None;
-        removed.push(i);
-        twe = proj.twe_if_filled(selection(&included).into_iter());
+        last_removed = Some(i);
+        twe = proj.twe(&candidates, &included, None);
     }
     if twe >= cap {
         return Vec::new();
     }
-    if let Some(last) = removed.pop() {
+    if let Some(last) = last_removed {
         let c = candidates[last];
-        let base = selection(&included);
         let (mut lo, mut hi) = (0.0_f64, c.qty);
         for _ in 0..SEARCH_ITERATIONS {
             let mid = (lo + hi) / 2.0;
-            let t = proj.twe_if_filled(base.iter().copied().chain(std::iter::once((c, mid))));
-            if t >= cap {
+            if proj.twe(&candidates, &included, Some((last, mid))) >= cap {
                 hi = mid;
             } else {
                 lo = mid;
