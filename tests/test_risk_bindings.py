@@ -96,3 +96,9 @@ def test_select_coin_indices_binding() -> None:
         pbr.select_coin_indices_py(features, 2, 0.4, 0.0, True)
     with pytest.raises(ValueError, match="max_positions"):
         pbr.select_coin_indices_py([], -1, 0.0, 0.0, True)
+    # Any iterable of dicts is accepted; a dict or a string is not a list of dicts.
+    assert pbr.select_coin_indices_py(tuple(features[:3]), 1, 0.0, 0.0, True) == [1]
+    with pytest.raises(ValueError, match="must be a list of dicts"):
+        pbr.select_coin_indices_py(features[0], 1, 0.0, 0.0, True)
+    with pytest.raises(ValueError, match=r"features\[0\] must be a dict"):
+        pbr.select_coin_indices_py([1.0], 1, 0.0, 0.0, True)

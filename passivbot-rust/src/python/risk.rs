@@ -3,7 +3,7 @@
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyString};
 
 use crate::risk::legacy_twel_gate::gate_entries_by_twel_legacy;
 use crate::risk::twel_enforcer::{calc_twel_enforcer_orders, TwelEnforcerPosition};
@@ -75,18 +75,20 @@ impl<'py> Item<'_, 'py> {
     }
 }
 
-/// Applies `f` to every dict of a list argument.
+/// Applies `f` to every dict of a list (or any non-string iterable) argument.
 pub(super) fn map_dicts<'py, T>(
     func: &'static str,
     arg: &'static str,
     list: &Bound<'py, PyAny>,
     mut f: impl FnMut(&Item<'_, 'py>) -> PyResult<T>,
 ) -> PyResult<Vec<T>> {
-    let list = list
-        .cast::<PyList>()
-        .map_err(|_| PyValueError::new_err(format!("{func}: {arg} must be a list of dicts")))?;
-    let mut out = Vec::with_capacity(list.len());
-    for (i, obj) in list.iter().enumerate() {
+    let not_a_list = || PyValueError::new_err(format!("{func}: {arg} must be a list of dicts"));
+    if list.is_instance_of::<PyString>() || list.is_instance_of::<PyDict>() {
+        return Err(not_a_list());
+    }
+    let mut out = Vec::new();
+    for (i, obj) in list.try_iter().map_err(|_| not_a_list())?.enumerate() {
+        let obj = obj?;
         let dict = obj
             .cast::<PyDict>()
             .map_err(|_| PyValueError::new_err(format!("{func}: {arg}[{i}] must be a dict")))?;
