@@ -13,11 +13,6 @@ from golden_vectors import decode, function_vector_files, read_jsonl_gz, same
 # Rust-only in the reference too; covered through the entry functions that use it.
 RUST_ONLY = {"calc_wallet_exposure_if_filled"}
 
-# Work in progress: functions whose Rust implementation has not landed yet. Empty when done.
-PENDING = {
-    "calc_twel_enforcer_orders_py", "calc_unstucking_close_py", "gate_entries_by_twel_py",
-    "select_coin_indices_py", "trailing_bundle_default_py", "update_trailing_bundle_py",
-}
 
 
 def _call(name: str, args: list):
@@ -35,8 +30,6 @@ def test_function_matches_reference_vectors(path: Path) -> None:
     name = path.name.removesuffix(".jsonl.gz")
     if name in RUST_ONLY:
         pytest.skip(f"{name} is not exported to Python by the reference either")
-    if name in PENDING and not hasattr(pbr, name):
-        pytest.skip(f"{name}: not implemented yet")
     assert hasattr(pbr, name), f"passivbot_rust.{name} is missing"
     mismatches = []
     n = 0

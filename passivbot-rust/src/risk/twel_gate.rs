@@ -1,1 +1,427 @@
-//! TWEL entry gate (§8.1): caps the total exposure new entries of one side can add.
+//! TWEL entry gate (§8.1, orchestrator version): caps the total exposure that one side's new
+//! entries can add.
+//!
+//! If every entry of the side could fill without the side's total wallet exposure reaching TWEL,
+//! the list passes unchanged. Otherwise entries are removed furthest-from-market first until the
+//! rest fits, and the last removed (closest to market) entry is re-added with the largest
+//! quantity that still fits (binary search, rounded down to the qty step), if that is not dust.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use crate::math::{
+    calc_min_entry_qty, calc_new_psize_pprice, calc_pprice_diff, calc_wallet_exposure, round_dn,
+};
+use crate::types::{ExchangeParams, Order, Pside};
+
+const EPS_QTY: f64 = 1e-12;
+const EPS_EXPOSURE: f64 = 1e-12;
+const SEARCH_ITERATIONS: usize = 50;
+
+/// A current position of the side (every coin with `size ≠ 0`, whatever its mode).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GatePosition {
+    pub idx: usize,
+    /// Signed size; only `|size|` is used.
+    pub size: f64,
+    pub price: f64,
+    pub c_mult: f64,
+}
+
+/// One entry order of the side, in generation order (symbol ascending, then generation order).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GateEntry {
+    /// Coin (symbol) index.
+    pub idx: usize,
+    pub order: Order,
+    pub exchange: ExchangeParams,
+    /// Long: bid; short: ask.
+    pub market_price: f64,
+}
+
+/// `x > 0` (false for NaN).
+#[inline]
+pub(crate) fn is_pos(x: f64) -> bool {
+    x > 0.0
+}
+
+/// An entry that can be trimmed: `entry` is its position in the input list, `qty` its
+/// unsigned quantity, `slot` a dense index of its symbol and `start` the symbol's current
+/// (|size|, price) — `(0, entry price)` without a position.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Candidate {
+    pub entry: usize,
+    pub idx: usize,
+    pub price: f64,
+    pub qty: f64,
+    pub distance: f64,
+    pub qty_step: f64,
+    pub c_mult: f64,
+    pub slot: usize,
+    pub start: (f64, f64),
+}
+
+/// Builds the candidates of the given entries (in input order) with their symbol slots and
+/// starting positions; `distance` is filled in by `distance_of`.
+pub(super) fn make_candidates(
+    positions: &[GatePosition],
+    entries: &[GateEntry],
+    keep: impl Fn(&GateEntry) -> bool,
+    distance_of: impl Fn(&GateEntry) -> f64,
+) -> (Vec<Candidate>, usize) {
+    let mut slots: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (entry, e) in entries.iter().enumerate() {
+        if !keep(e) {
+            continue;
+        }
+        let n_slots = slots.len();
+        let slot = *slots.entry(e.idx).or_insert(n_slots);
+        let start = match positions.iter().find(|p| p.idx == e.idx) {
+            Some(p) => (p.size.abs(), p.price),
+            None => (0.0, e.order.price),
+        };
+        out.push(Candidate {
+            entry,
+            idx: e.idx,
+            price: e.order.price,
+            qty: e.order.qty.abs(),
+            distance: distance_of(e),
+            qty_step: e.exchange.qty_step,
+            c_mult: e.exchange.c_mult,
+            slot,
+            start,
+        });
+    }
+    (out, slots.len())
+}
+
+/// Sum of the wallet exposures of the valid positions (finite size, finite positive price).
+pub(super) fn current_twe(balance: f64, positions: &[GatePosition]) -> f64 {
+    positions
+        .iter()
+        .filter(|p| p.price.is_finite() && p.price > 0.0 && p.size.is_finite())
+        .map(|p| calc_wallet_exposure(p.c_mult, balance, p.size.abs(), p.price))
+        .sum()
+}
+
+/// Projects the side's total wallet exposure if a selection of candidates filled in order:
+/// each fill is folded into its symbol's projected position (`calc_new_psize_pprice`).
+pub(super) struct Projector {
+    balance: f64,
+    twe0: f64,
+    /// Per symbol slot: projected (|size|, price) so far in the current projection.
+    scratch: Vec<Option<(f64, f64)>>,
+}
+
+impl Projector {
+    pub fn new(balance: f64, twe0: f64, n_slots: usize) -> Self {
+        Projector {
+            balance,
+            twe0,
+            scratch: vec![None; n_slots],
+        }
+    }
+
+    /// Exposure if every candidate with `Some(qty)` in `qtys` fills (ascending candidate order),
+    /// followed by `extra = (candidate, qty)` appended at the end.
+    pub fn twe(
+        &mut self,
+        cands: &[Candidate],
+        qtys: &[Option<f64>],
+        extra: Option<(usize, f64)>,
+    ) -> f64 {
+        self.scratch.fill(None);
+        let mut twe = self.twe0;
+        let selection = cands
+            .iter()
+            .zip(qtys)
+            .filter_map(|(c, q)| q.map(|q| (c, q)))
+            .chain(extra.map(|(i, q)| (&cands[i], q)));
+        for (c, q) in selection {
+            let q = q.max(0.0);
+            if q <= EPS_QTY {
+                continue;
+            }
+            let (s, p) = self.scratch[c.slot].unwrap_or(c.start);
+            let old = calc_wallet_exposure(c.c_mult, self.balance, s, p);
+            let old = if old.is_finite() { old } else { 0.0 };
+            let (s_new, p_new) = calc_new_psize_pprice(s, p, q, c.price, c.qty_step);
+            let new = if s_new.abs() <= EPS_QTY || !is_pos(p_new) {
+                0.0
+            } else {
+                calc_wallet_exposure(c.c_mult, self.balance, s_new.abs(), p_new)
+            };
+            twe += new - old;
+            self.scratch[c.slot] = Some((s_new.abs(), p_new));
+        }
+        twe
+    }
+}
+
+fn removal_order(a: &Candidate, b: &Candidate, entries: &[GateEntry]) -> Ordering {
+    let (ea, eb) = (&entries[a.entry].order, &entries[b.entry].order);
+    b.distance
+        .total_cmp(&a.distance)
+        .then(a.idx.cmp(&b.idx))
+        .then(ea.order_type.id().cmp(&eb.order_type.id()))
+        .then(a.price.total_cmp(&b.price))
+        .then(a.qty.total_cmp(&b.qty))
+        .then(a.entry.cmp(&b.entry))
+}
+
+/// Gates one side's entries by TWEL (§8.1). Returns the surviving entries in input order, with
+/// possibly one of them reduced; `(idx, order)` with the quantity signed by side.
+pub fn gate_entries_by_twel(
+    pside: Pside,
+    balance: f64,
+    total_wallet_exposure_limit: f64,
+    positions: &[GatePosition],
+    entries: &[GateEntry],
+) -> Vec<(usize, Order)> {
+    let twel = total_wallet_exposure_limit.max(0.0);
+    if !is_pos(balance) || !is_pos(twel) || entries.is_empty() {
+        return Vec::new();
+    }
+    let cap = twel - EPS_EXPOSURE;
+    let twe0 = current_twe(balance, positions);
+    if twe0 >= cap {
+        return Vec::new();
+    }
+    let keep = |e: &GateEntry| {
+        let (price, qty) = (e.order.price, e.order.qty.abs());
+        if !(price.is_finite() && is_pos(price)) || qty.is_nan() || qty <= EPS_QTY {
+            return false;
+        }
+        let min_qty = calc_min_entry_qty(price, &e.exchange);
+        !(min_qty > EPS_QTY && qty + EPS_QTY < min_qty) && is_pos(e.market_price)
+    };
+    let distance = |e: &GateEntry| calc_pprice_diff(pside, e.market_price, e.order.price);
+    let (candidates, n_slots) = make_candidates(positions, entries, keep, distance);
+    if candidates.is_empty() {
+        return Vec::new();
+    }
+    let mut proj = Projector::new(balance, twe0, n_slots);
+    // `included[i]`: quantity of candidate i that is kept (None = removed).
+    let mut included: Vec<Option<f64>> = candidates.iter().map(|c| Some(c.qty)).collect();
+    let mut twe = proj.twe(&candidates, &included, None);
+    if twe < cap {
+        return entries.iter().map(|e| (e.idx, e.order)).collect();
+    }
+    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    order.sort_by(|&a, &b| removal_order(&candidates[a], &candidates[b], entries));
+    let mut last_removed = None;
+    for &i in &order {
+        if twe < cap {
+            break;
+        }
+        included[i] = None;
+        last_removed = Some(i);
+        twe = proj.twe(&candidates, &included, None);
+    }
+    if twe >= cap {
+        return Vec::new();
+    }
+    if let Some(last) = last_removed {
+        let c = candidates[last];
+        let (mut lo, mut hi) = (0.0_f64, c.qty);
+        for _ in 0..SEARCH_ITERATIONS {
+            let mid = (lo + hi) / 2.0;
+            if proj.twe(&candidates, &included, Some((last, mid))) >= cap {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        let ex = &entries[c.entry].exchange;
+        let q_final = round_dn(lo, ex.qty_step);
+        if q_final > EPS_QTY && q_final + EPS_QTY >= calc_min_entry_qty(c.price, ex) {
+            included[last] = Some(q_final);
+        }
+    }
+    let mut kept: Vec<Option<f64>> = vec![None; entries.len()];
+    for (c, q) in candidates.iter().zip(&included) {
+        kept[c.entry] = *q;
+    }
+    entries
+        .iter()
+        .zip(kept)
+        .filter_map(|(e, q)| {
+            let q = q?;
+            (q + EPS_QTY >= calc_min_entry_qty(e.order.price, &e.exchange)).then(|| {
+                (
+                    e.idx,
+                    Order::new(pside.sign() * q, e.order.price, e.order.order_type),
+                )
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::OrderType;
+
+    fn ex(qty_step: f64, min_qty: f64) -> ExchangeParams {
+        ExchangeParams {
+            qty_step,
+            price_step: 0.01,
+            min_qty,
+            min_cost: 0.0,
+            c_mult: 1.0,
+        }
+    }
+
+    fn entry(
+        idx: usize,
+        qty: f64,
+        price: f64,
+        t: OrderType,
+        ex: ExchangeParams,
+        market: f64,
+    ) -> GateEntry {
+        GateEntry {
+            idx,
+            order: Order::new(qty, price, t),
+            exchange: ex,
+            market_price: market,
+        }
+    }
+
+    fn flat(out: &[(usize, Order)]) -> Vec<(usize, f64, f64, OrderType)> {
+        out.iter()
+            .map(|(i, o)| (*i, o.qty, o.price, o.order_type))
+            .collect()
+    }
+
+    use OrderType::{EntryGridNormalLong as GridL, EntryInitialNormalLong as InitL};
+
+    #[test]
+    fn spec18_13_twel_gate_crate_example_partial_closest_entry() {
+        // B 1000, TWEL 0.015 = $15. Both entries: 1@10 + 1@20 = $30 ≥ $15. Remove the furthest
+        // (1@10, distance 1 − 10/20 = 0.5): $20 still ≥ $15; remove 1@20: $0 fits. Re-add 1@20
+        // partially: q·20 < 15 ⇔ q < 0.75 → round_dn(0.7499…, 0.1) = 0.7.
+        let e = ex(0.1, 0.0);
+        let entries = [
+            entry(0, 1.0, 10.0, GridL, e, 20.0),
+            entry(0, 1.0, 20.0, InitL, e, 20.0),
+        ];
+        let out = gate_entries_by_twel(Pside::Long, 1000.0, 0.015, &[], &entries);
+        assert_eq!(flat(&out), vec![(0, 0.7, 20.0, InitL)]);
+    }
+
+    #[test]
+    fn spec18_13_twel_gate_dust_entries_are_never_candidates() {
+        // min_qty 10: both 1-unit entries are dust → no candidates → no entries at all.
+        let e = ex(0.1, 10.0);
+        let entries = [
+            entry(0, 1.0, 10.0, GridL, e, 20.0),
+            entry(0, 1.0, 20.0, InitL, e, 20.0),
+        ];
+        assert!(gate_entries_by_twel(Pside::Long, 1000.0, 0.015, &[], &entries).is_empty());
+    }
+
+    #[test]
+    fn spec18_13_twel_gate_partial_below_min_entry_qty_is_dropped() {
+        // As the crate example but min_qty 0.8: the entries (qty 1) are not dust, the partial
+        // 0.7 is below 0.8 and is dropped → nothing.
+        let e = ex(0.1, 0.8);
+        let entries = [
+            entry(0, 1.0, 10.0, GridL, e, 20.0),
+            entry(0, 1.0, 20.0, InitL, e, 20.0),
+        ];
+        assert!(gate_entries_by_twel(Pside::Long, 1000.0, 0.015, &[], &entries).is_empty());
+    }
+
+    #[test]
+    fn spec18_13_twel_gate_current_exposure_at_limit_blocks_everything() {
+        // Position 1 @ 15 with B 1000: WE 0.015 ≥ TWEL 0.015 − 1e-12 → every entry is dropped,
+        // even one that is tiny.
+        let e = ex(0.1, 0.0);
+        let pos = [GatePosition {
+            idx: 1,
+            size: 1.0,
+            price: 15.0,
+            c_mult: 1.0,
+        }];
+        let entries = [entry(0, 0.1, 10.0, InitL, e, 10.0)];
+        assert!(gate_entries_by_twel(Pside::Long, 1000.0, 0.015, &pos, &entries).is_empty());
+        // Invalid balance or TWEL: nothing either.
+        assert!(gate_entries_by_twel(Pside::Long, 0.0, 1.0, &[], &entries).is_empty());
+        assert!(gate_entries_by_twel(Pside::Long, 1000.0, 0.0, &[], &entries).is_empty());
+    }
+
+    #[test]
+    fn spec18_13_twel_gate_everything_fits_returns_list_unchanged() {
+        // Position 1 @ 100 (WE 0.1) + entries $10 + $20 + dust → 0.13 < TWEL 1: unchanged,
+        // including the dust entry (0.05 < min_qty 0.1) and the input quantities as given.
+        let e = ex(0.1, 0.1);
+        let pos = [GatePosition {
+            idx: 0,
+            size: 1.0,
+            price: 100.0,
+            c_mult: 1.0,
+        }];
+        let entries = [
+            entry(0, 0.1, 100.0, InitL, e, 100.0),
+            entry(0, 0.05, 90.0, GridL, e, 100.0),
+            entry(1, 2.0, 10.0, GridL, e, 10.0),
+        ];
+        let out = gate_entries_by_twel(Pside::Long, 1000.0, 1.0, &pos, &entries);
+        assert_eq!(
+            flat(&out),
+            vec![
+                (0, 0.1, 100.0, InitL),
+                (0, 0.05, 90.0, GridL),
+                (1, 2.0, 10.0, GridL)
+            ]
+        );
+    }
+
+    #[test]
+    fn spec18_13_twel_gate_equal_distance_breaks_tie_by_symbol_index() {
+        // Two symbols, both 1 @ 10 at the market (distance 0); $20 ≥ TWEL $15.5. Symbol 0 goes
+        // first (symbol ASC): $10 left fits. Re-add symbol 0: q·10 < 5.5 → 0.5.
+        let e = ex(0.1, 0.0);
+        let entries = [
+            entry(1, 1.0, 10.0, InitL, e, 10.0),
+            entry(0, 1.0, 10.0, InitL, e, 10.0),
+        ];
+        let out = gate_entries_by_twel(Pside::Long, 1000.0, 0.0155, &[], &entries);
+        assert_eq!(
+            flat(&out),
+            vec![(1, 1.0, 10.0, InitL), (0, 0.5, 10.0, InitL)]
+        );
+    }
+
+    #[test]
+    fn spec18_13_twel_gate_equal_distance_same_symbol_breaks_tie_by_type_id() {
+        // Same symbol and distance: the initial entry (type id 0) is removed before the grid
+        // entry (id 4). Grid 1 @ 10 stays ($10); initial re-added: 10·(1 + q) < 15.5 → q 0.5.
+        let e = ex(0.1, 0.0);
+        let entries = [
+            entry(0, 1.0, 10.0, GridL, e, 10.0),
+            entry(0, 1.0, 10.0, InitL, e, 10.0),
+        ];
+        let out = gate_entries_by_twel(Pside::Long, 1000.0, 0.0155, &[], &entries);
+        assert_eq!(
+            flat(&out),
+            vec![(0, 1.0, 10.0, GridL), (0, 0.5, 10.0, InitL)]
+        );
+    }
+
+    #[test]
+    fn spec18_13_twel_gate_short_mirror() {
+        // Short, ask 20: the sell at 30 is furthest (30/20 − 1 = 0.5) and goes first; the sell at
+        // 20 is re-added with 0.7 (negative quantity for shorts).
+        use OrderType::{EntryGridNormalShort as GridS, EntryInitialNormalShort as InitS};
+        let e = ex(0.1, 0.0);
+        let entries = [
+            entry(0, -1.0, 20.0, InitS, e, 20.0),
+            entry(0, -1.0, 30.0, GridS, e, 20.0),
+        ];
+        let out = gate_entries_by_twel(Pside::Short, 1000.0, 0.015, &[], &entries);
+        assert_eq!(flat(&out), vec![(0, -0.7, 20.0, InitS)]);
+    }
+}
