@@ -5,8 +5,11 @@
 //! where we deliberately differ).
 
 pub mod forager;
+pub mod live;
 pub mod math;
+pub mod orchestrator;
 pub mod orders;
+pub mod params_dict;
 pub mod risk;
 pub mod types;
 

@@ -5,9 +5,12 @@
 use pyo3::prelude::*;
 
 mod closes;
+mod convert;
 mod entries;
 mod forager;
 mod helpers;
+mod live;
+mod orchestrator;
 mod risk;
 mod trailing;
 
@@ -19,5 +22,7 @@ fn passivbot_rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     trailing::register(m)?;
     risk::register(m)?;
     forager::register(m)?;
+    orchestrator::register(m)?;
+    live::register(m)?;
     Ok(())
 }

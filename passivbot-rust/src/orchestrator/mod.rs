@@ -1,0 +1,422 @@
+//! The orchestrator (core spec §10): one state snapshot in, the complete ideal order set out.
+//!
+//! The live bot calls it every cycle (through JSON), the backtester every minute. It has no
+//! hidden state. Steps, in the reference's order:
+//! 1. validate; resolve each symbol/side's effective mode;
+//! 2. slot accounting per side (positions, forced-normal symbols, forager) → who may open;
+//! 3. per symbol/side: panic close, or entries and closes (next order or full grid);
+//! 4. portfolio passes: unstuck, TWEL enforcer, trim closes to position, TWEL entry gate;
+//! 5. ordering.
+
+pub mod error;
+pub mod input;
+mod ordering;
+pub mod output;
+mod slots;
+mod trim;
+mod validate;
+
+use crate::math::wel_with_allowance;
+use crate::orders::{closes, entries};
+use crate::risk::twel_enforcer::{calc_twel_enforcer_orders, TwelEnforcerPosition};
+use crate::risk::twel_gate::{gate_entries_by_twel, GateEntry, GatePosition};
+use crate::risk::unstuck::{calc_unstucking_close, UnstuckPosition};
+use crate::types::{EmaBands, Order, OrderKind, Pside, StateParams};
+
+pub use error::OrchestratorError;
+pub use input::{Mode, OrchestratorInput, SymbolInput};
+pub use output::{Diagnostics, IdealOrder, OrchestratorOutput, Warning};
+
+use input::lookup_ema;
+use slots::SideSlots;
+
+/// Mode after applying the side switch and the "graceful stop with a position" rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EffectiveMode {
+    Normal,
+    GracefulStop,
+    TpOnly,
+    Panic,
+    Manual,
+}
+
+impl EffectiveMode {
+    fn allows_initial_entries(self) -> bool {
+        self == EffectiveMode::Normal
+    }
+}
+
+/// EMA bands and hourly volatility of one symbol/side.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Indicators {
+    pub bands: EmaBands,
+    pub volatility_1h: f64,
+}
+
+/// Orders being built for one symbol and side.
+#[derive(Debug, Clone, Default)]
+struct SideOrders {
+    entries: Vec<Order>,
+    closes: Vec<Order>,
+}
+
+/// Side-wide switch: TWEL > 0 and n_positions > 0 in the global params.
+pub(crate) fn side_enabled(input: &OrchestratorInput, pside: Pside) -> bool {
+    let gp = input.global.global_bot_params.side(pside);
+    gp.total_wallet_exposure_limit > 0.0 && gp.n_positions > 0
+}
+
+pub(crate) fn effective_mode(input: &OrchestratorInput, sym: &SymbolInput, pside: Pside) -> EffectiveMode {
+    if !side_enabled(input, pside) {
+        return EffectiveMode::Manual;
+    }
+    let side = sym.side(pside);
+    let has_position = side.position.size != 0.0;
+    match side.mode {
+        None | Some(Mode::Normal) => EffectiveMode::Normal,
+        Some(Mode::GracefulStop) if has_position => EffectiveMode::Normal,
+        Some(Mode::GracefulStop) => EffectiveMode::GracefulStop,
+        Some(Mode::TpOnly) => EffectiveMode::TpOnly,
+        Some(Mode::Panic) => EffectiveMode::Panic,
+        Some(Mode::Manual) => EffectiveMode::Manual,
+    }
+}
+
+/// Bands from the three close EMAs of the side and the 1h log-range EMA (§10.1, §10.2).
+pub(crate) fn derive_indicators(sym: &SymbolInput, pside: Pside) -> Result<Indicators, OrchestratorError> {
+    let bp = &sym.side(pside).bot_params;
+    let missing = || OrchestratorError::MissingEma { symbol_idx: sym.symbol_idx };
+    let spans = [bp.ema_span_0, bp.ema_span_1, (bp.ema_span_0 * bp.ema_span_1).sqrt()];
+    let mut upper = f64::NEG_INFINITY;
+    let mut lower = f64::INFINITY;
+    for span in spans {
+        let v = lookup_ema(&sym.emas.m1.close, span).ok_or_else(missing)?;
+        upper = upper.max(v);
+        lower = lower.min(v);
+    }
+    if !(upper.is_finite() && lower.is_finite() && upper > 0.0 && lower > 0.0) {
+        return Err(OrchestratorError::NonFiniteInput { field: "ema_bands", symbol_idx: Some(sym.symbol_idx) });
+    }
+    let volatility_1h = if bp.entry_volatility_ema_span_hours > 0.0 {
+        lookup_ema(&sym.emas.h1.log_range, bp.entry_volatility_ema_span_hours).ok_or_else(missing)?
+    } else {
+        0.0
+    };
+    if !volatility_1h.is_finite() || volatility_1h < 0.0 {
+        return Err(OrchestratorError::NonFiniteInput {
+            field: "entry_volatility_logrange_ema_1h",
+            symbol_idx: Some(sym.symbol_idx),
+        });
+    }
+    Ok(Indicators { bands: EmaBands { upper, lower }, volatility_1h })
+}
+
+/// Minimum effective cost check (§8.6): may this symbol/side open an initial entry at all?
+pub(crate) fn min_cost_ok(input: &OrchestratorInput, sym: &SymbolInput, pside: Pside) -> bool {
+    if !input.global.filter_by_min_effective_cost {
+        return true;
+    }
+    let balance = input.balance;
+    if !(balance.is_finite() && balance > 0.0 && sym.effective_min_cost > 0.0) {
+        return false;
+    }
+    let bp = &sym.side(pside).bot_params;
+    balance
+        * wel_with_allowance(bp.wallet_exposure_limit, bp.risk_we_excess_allowance_pct)
+        * bp.entry_initial_qty_pct
+        >= sym.effective_min_cost
+}
+
+/// Computes the ideal orders for the whole portfolio.
+pub fn compute_ideal_orders(input: &OrchestratorInput) -> Result<OrchestratorOutput, OrchestratorError> {
+    validate::validate(input)?;
+    let n = input.symbols.len();
+    let mut warnings = Vec::new();
+    let mut modes = Vec::with_capacity(n);
+    for sym in &input.symbols {
+        let pair = [effective_mode(input, sym, Pside::Long), effective_mode(input, sym, Pside::Short)];
+        for pside in Pside::BOTH {
+            if sym.side(pside).position.size == 0.0 {
+                continue;
+            }
+            let at = (sym.symbol_idx, pside);
+            if !side_enabled(input, pside) {
+                warnings.push(Warning::DisabledPsideHasPosition { symbol_idx: at.0, pside: at.1 });
+            }
+            if !sym.tradable {
+                warnings.push(Warning::NonTradableHasPosition { symbol_idx: at.0, pside: at.1 });
+            }
+        }
+        modes.push(pair);
+    }
+
+    let slots = [
+        SideSlots::compute(input, &modes, Pside::Long),
+        SideSlots::compute(input, &modes, Pside::Short),
+    ];
+    let one_way_blocks = slots::one_way_blocks(input, &modes);
+
+    let mut indicators: Vec<[Option<Indicators>; 2]> = vec![[None, None]; n];
+    let mut plan: Vec<[SideOrders; 2]> = vec![Default::default(); n];
+
+    for sym in &input.symbols {
+        let idx = sym.symbol_idx;
+        for pside in Pside::BOTH {
+            let mode = modes[idx][pside.index()];
+            let side = sym.side(pside);
+            let has_position = side.position.size != 0.0;
+            if mode == EffectiveMode::Panic {
+                plan[idx][pside.index()].closes.extend(panic_close(sym, pside));
+                continue;
+            }
+            let allow_initial = slots[pside.index()].active[idx]
+                && !one_way_blocks[idx][pside.index()]
+                && min_cost_ok(input, sym, pside);
+            let want_entries = mode.allows_initial_entries() && (has_position || allow_initial);
+            let want_closes = matches!(mode, EffectiveMode::Normal | EffectiveMode::TpOnly) && has_position;
+            if !want_entries && !want_closes {
+                continue;
+            }
+            let ind = derive_indicators(sym, pside)?;
+            indicators[idx][pside.index()] = Some(ind);
+            let state = StateParams {
+                balance: input.balance,
+                order_book: sym.order_book,
+                ema_bands: ind.bands,
+                entry_volatility_logrange_ema_1h: ind.volatility_1h,
+            };
+            let out = &mut plan[idx][pside.index()];
+            if want_entries {
+                out.entries = generate(input, sym, pside, &state, Generator::Entries);
+            }
+            if want_closes {
+                out.closes = generate(input, sym, pside, &state, Generator::Closes);
+            }
+        }
+    }
+
+    // 1. Unstuck: at most one close for the whole portfolio.
+    let mut unstuck_candidates = Vec::new();
+    for sym in &input.symbols {
+        for pside in Pside::BOTH {
+            let mode = modes[sym.symbol_idx][pside.index()];
+            let side = sym.side(pside);
+            let bp = &side.bot_params;
+            if !side_enabled(input, pside)
+                || matches!(mode, EffectiveMode::Manual | EffectiveMode::Panic)
+                || side.position.size == 0.0
+                || bp.unstuck_loss_allowance_pct <= 0.0
+                || bp.unstuck_close_pct <= 0.0
+                || bp.unstuck_threshold <= 0.0
+            {
+                continue;
+            }
+            let ind = match indicators[sym.symbol_idx][pside.index()] {
+                Some(ind) => ind,
+                None => {
+                    let ind = derive_indicators(sym, pside)?;
+                    indicators[sym.symbol_idx][pside.index()] = Some(ind);
+                    ind
+                }
+            };
+            unstuck_candidates.push(UnstuckPosition {
+                idx: sym.symbol_idx,
+                pside,
+                position_size: side.position.size,
+                position_price: side.position.price,
+                wallet_exposure_limit: bp.wallet_exposure_limit,
+                risk_we_excess_allowance_pct: bp.risk_we_excess_allowance_pct,
+                unstuck_threshold: bp.unstuck_threshold,
+                unstuck_close_pct: bp.unstuck_close_pct,
+                unstuck_ema_dist: bp.unstuck_ema_dist,
+                ema_band_upper: ind.bands.upper,
+                ema_band_lower: ind.bands.lower,
+                current_price: match pside {
+                    Pside::Long => sym.order_book.ask,
+                    Pside::Short => sym.order_book.bid,
+                },
+                exchange: sym.exchange,
+            });
+        }
+    }
+    if let Some((idx, pside, order)) = calc_unstucking_close(
+        input.balance,
+        input.global.unstuck_allowance_long,
+        input.global.unstuck_allowance_short,
+        &unstuck_candidates,
+    ) {
+        plan[idx][pside.index()].closes.push(order);
+    }
+
+    // 2. TWEL enforcer per enabled side.
+    for pside in Pside::BOTH {
+        if !side_enabled(input, pside) {
+            continue;
+        }
+        let gp = input.global.global_bot_params.side(pside);
+        let records: Vec<TwelEnforcerPosition> = input
+            .symbols
+            .iter()
+            .filter(|sym| {
+                let idx = sym.symbol_idx;
+                let wel_order = OrderKind::CloseAutoReduceWel.for_side(pside);
+                !matches!(modes[idx][pside.index()], EffectiveMode::Manual | EffectiveMode::Panic)
+                    && sym.side(pside).position.size != 0.0
+                    && !plan[idx][pside.index()].closes.iter().any(|o| o.order_type == wel_order)
+            })
+            .map(|sym| {
+                let side = sym.side(pside);
+                TwelEnforcerPosition {
+                    idx: sym.symbol_idx,
+                    position_size: side.position.size,
+                    position_price: side.position.price,
+                    market_price: match pside {
+                        Pside::Long => sym.order_book.bid,
+                        Pside::Short => sym.order_book.ask,
+                    },
+                    base_wallet_exposure_limit: side.bot_params.wallet_exposure_limit,
+                    exchange: sym.exchange,
+                }
+            })
+            .collect();
+        let orders = calc_twel_enforcer_orders(
+            pside,
+            gp.risk_twel_enforcer_threshold,
+            gp.total_wallet_exposure_limit,
+            slots[pside.index()].effective_n_positions,
+            input.balance,
+            &records,
+            None,
+        );
+        for (idx, order) in orders {
+            plan[idx][pside.index()].closes.push(order);
+        }
+    }
+
+    // 3. Closes never exceed the position.
+    for sym in &input.symbols {
+        for pside in Pside::BOTH {
+            let closes = &mut plan[sym.symbol_idx][pside.index()].closes;
+            trim::trim_closes_to_position(closes, pside, sym.side(pside).position.size, &sym.order_book, &sym.exchange);
+        }
+    }
+
+    // 4. TWEL entry gate per side over all entries of that side.
+    for pside in Pside::BOTH {
+        if !side_enabled(input, pside) {
+            for sides in plan.iter_mut() {
+                sides[pside.index()].entries.clear();
+            }
+            continue;
+        }
+        let gp = input.global.global_bot_params.side(pside);
+        let positions: Vec<GatePosition> = input
+            .symbols
+            .iter()
+            .filter(|sym| sym.side(pside).position.size != 0.0)
+            .map(|sym| GatePosition {
+                idx: sym.symbol_idx,
+                size: sym.side(pside).position.size,
+                price: sym.side(pside).position.price,
+                c_mult: sym.exchange.c_mult,
+            })
+            .collect();
+        let mut gate_entries = Vec::new();
+        for sym in &input.symbols {
+            for order in plan[sym.symbol_idx][pside.index()].entries.drain(..) {
+                gate_entries.push(GateEntry {
+                    idx: sym.symbol_idx,
+                    order,
+                    exchange: sym.exchange,
+                    market_price: match pside {
+                        Pside::Long => sym.order_book.bid,
+                        Pside::Short => sym.order_book.ask,
+                    },
+                });
+            }
+        }
+        if gate_entries.is_empty() {
+            continue;
+        }
+        let gated = gate_entries_by_twel(pside, input.balance, gp.total_wallet_exposure_limit, &positions, &gate_entries);
+        for (idx, order) in gated {
+            plan[idx][pside.index()].entries.push(order);
+        }
+    }
+
+    let orders = ordering::order_output(input, plan_into_pairs(plan));
+    Ok(OrchestratorOutput { orders, diagnostics: Diagnostics { warnings } })
+}
+
+fn plan_into_pairs(plan: Vec<[SideOrders; 2]>) -> ordering::PlannedOrders {
+    plan.into_iter()
+        .map(|[long, short]| [(long.closes, long.entries), (short.closes, short.entries)])
+        .collect()
+}
+
+/// JSON in, JSON out: the live bot's entry point (`compute_ideal_orders_json`).
+pub fn compute_ideal_orders_json(input_json: &str) -> Result<String, String> {
+    let input: OrchestratorInput = serde_json::from_str(input_json)
+        .map_err(|e| format!("failed to parse OrchestratorInput JSON: {e}"))?;
+    let output = compute_ideal_orders(&input).map_err(|e| e.to_string())?;
+    serde_json::to_string(&output).map_err(|e| format!("failed to serialise orchestrator output: {e}"))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Generator {
+    Entries,
+    Closes,
+}
+
+/// Next order only, or the full grid/ladder (§10.6). Live (no hints, no next candle) always
+/// gets the full list; the backtester expands only when the next order would fill in the next
+/// candle; peek hints name the symbols to expand.
+fn generate(input: &OrchestratorInput, sym: &SymbolInput, pside: Pside, state: &StateParams, which: Generator) -> Vec<Order> {
+    let side = sym.side(pside);
+    let (next, full): (fn(_, _, _, _, _, _) -> Order, fn(_, _, _, _, _, _) -> Vec<Order>) = match which {
+        Generator::Entries => (entries::calc_next_entry, entries::calc_entries),
+        Generator::Closes => (closes::calc_next_close, closes::calc_closes),
+    };
+    let call_next = || next(pside, &sym.exchange, state, &side.bot_params, &side.position, &side.trailing);
+    let call_full = || full(pside, &sym.exchange, state, &side.bot_params, &side.position, &side.trailing);
+    let mut orders = if let Some(hints) = &input.peek_hints {
+        let expand = match which {
+            Generator::Entries => hints.expand_grid(pside, sym.symbol_idx),
+            Generator::Closes => hints.expand_close(pside, sym.symbol_idx),
+        };
+        if expand {
+            call_full()
+        } else {
+            vec![call_next()]
+        }
+    } else if let Some(candle) = &sym.next_candle {
+        let order = call_next();
+        let fills_next = (order.qty > 0.0 && candle.low < order.price) || (order.qty < 0.0 && candle.high > order.price);
+        if candle.tradable && fills_next {
+            call_full()
+        } else {
+            vec![order]
+        }
+    } else {
+        call_full()
+    };
+    orders.retain(|o| o.qty != 0.0);
+    orders
+}
+
+/// Close the whole position one tick through the market (§10.8).
+fn panic_close(sym: &SymbolInput, pside: Pside) -> Option<Order> {
+    let size = sym.side(pside).position.size;
+    if size == 0.0 {
+        return None;
+    }
+    let step = sym.exchange.price_step;
+    let (qty, price) = match pside {
+        Pside::Long => (-size.abs(), sym.order_book.ask - step),
+        Pside::Short => (size.abs(), sym.order_book.bid + step),
+    };
+    if !(price.is_finite() && price > 0.0) {
+        return None;
+    }
+    Some(Order::new(qty, price, OrderKind::ClosePanic.for_side(pside)))
+}
