@@ -1,0 +1,81 @@
+"""Turn a loaded config and a dataset into the arguments of `passivbot_rust.run_backtest`."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from backtesting.data import Dataset
+from backtesting.markets import MarketSpec
+
+
+@dataclass
+class RunArgs:
+    bot_params: list[dict[str, dict[str, Any]]]
+    exchange_params: list[dict[str, float]]
+    backtest_params: dict[str, Any]
+
+
+def per_coin_warmup_minutes(bot: dict[str, dict[str, Any]], warmup_ratio: float, max_warmup: float) -> int:
+    """Warm-up of one coin from its own spans (no optimizer bounds), as the reference does."""
+    spans = []
+    for side in ("long", "short"):
+        p = bot[side]
+        spans += [
+            p["ema_span_0"],
+            p["ema_span_1"],
+            p["filter_volume_ema_span"],
+            p["filter_volatility_ema_span"],
+            p["entry_volatility_ema_span_hours"] * 60.0,
+        ]
+    finite = [s for s in spans if isinstance(s, (int, float)) and math.isfinite(s)]
+    minutes = math.ceil(max(finite, default=0.0) * max(0.0, warmup_ratio))
+    if max_warmup > 0:
+        minutes = min(minutes, int(max_warmup))
+    return int(minutes)
+
+
+def build_run_args(
+    dataset: Dataset,
+    bot_params: list[dict[str, dict[str, Any]]],
+    markets: dict[str, MarketSpec],
+    *,
+    starting_balance: float,
+    maker_fee: float,
+    taker_fee: float,
+    requested_start_ms: int,
+    global_warmup_minutes: int,
+    warmup_ratio: float,
+    max_warmup_minutes: float,
+    btc_collateral_cap: float,
+    btc_collateral_ltv_cap: float | None,
+    filter_by_min_effective_cost: bool,
+    hedge_mode: bool,
+    compat_v7: bool,
+) -> RunArgs:
+    warmups = [per_coin_warmup_minutes(b, warmup_ratio, max_warmup_minutes) for b in bot_params]
+    trade_start = [min(last, first + w) for first, last, w in zip(dataset.first_valid, dataset.last_valid, warmups)]
+    return RunArgs(
+        bot_params=bot_params,
+        exchange_params=[markets[c].exchange_params() for c in dataset.coins],
+        backtest_params={
+            "starting_balance": float(starting_balance),
+            "maker_fee": float(maker_fee),
+            "taker_fee": float(taker_fee),
+            "coins": list(dataset.coins),
+            "first_timestamp_ms": dataset.first_timestamp_ms,
+            "requested_start_timestamp_ms": int(requested_start_ms),
+            "first_valid_indices": list(dataset.first_valid),
+            "last_valid_indices": list(dataset.last_valid),
+            "warmup_minutes": warmups,
+            "trade_start_indices": trade_start,
+            "global_warmup_bars": int(global_warmup_minutes),
+            "btc_collateral_cap": float(btc_collateral_cap),
+            "btc_collateral_ltv_cap": btc_collateral_ltv_cap,
+            "metrics_only": False,
+            "filter_by_min_effective_cost": bool(filter_by_min_effective_cost),
+            "hedge_mode": bool(hedge_mode),
+            "compat_v7": bool(compat_v7),
+        },
+    )
