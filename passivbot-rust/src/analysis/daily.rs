@@ -159,3 +159,60 @@ pub(crate) fn fill_equity_metrics(tl: &Timeline, a: &mut Analysis) {
     a.equity_jerkiness = equity_jerkiness(&daily.last);
     a.exponential_fit_error = exponential_fit_error(&daily.last);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn daily_samples_take_last_and_min_including_the_partial_day() {
+        let mut e = vec![5.0; 1440 + 3];
+        e[7] = 4.0;
+        e[1439] = 6.0;
+        e[1441] = 1.0;
+        e[1442] = 2.0;
+        let d = daily_samples(&e);
+        assert_eq!(d.last, vec![6.0, 2.0]);
+        assert_eq!(d.min, vec![4.0, 1.0]);
+    }
+
+    #[test]
+    fn gain_adg_edge_cases() {
+        assert_eq!(gain_adg(&[100.0]), (0.0, 0.0));
+        assert_eq!(gain_adg(&[0.0, 100.0]), (f64::INFINITY, f64::INFINITY));
+        // S1 = 0.5·(−300) + 0.5·100 = −100 ≤ 0.
+        assert_eq!(gain_adg(&[100.0, -300.0]), (-1.0, -1.0));
+        // S = 100, 0.5·200 + 0.5·100 = 150 → gain 1.5, N = 2.
+        assert_eq!(gain_adg(&[100.0, 200.0]), (1.5, 1.5f64.sqrt() - 1.0));
+    }
+
+    #[test]
+    fn expected_shortfall_averages_the_worst_percent() {
+        // 250 returns: n = floor(2.5) = 2 → mean of |−0.3| and |−0.2|.
+        let mut r = vec![0.01; 248];
+        r.push(-0.2);
+        r.push(-0.3);
+        assert_eq!(expected_shortfall_1pct(&r), 0.25);
+        assert_eq!(expected_shortfall_1pct(&[0.1, -0.05]), 0.05);
+    }
+
+    #[test]
+    fn shape_metric_edge_cases() {
+        assert_eq!(equity_choppiness(&[1.0]), 0.0);
+        assert_eq!(equity_choppiness(&[1.0, 2.0, 1.0]), f64::INFINITY);
+        // window means 0 (term 0) and 2/3 (|1 − 0 + 1| / (2/3) = 3) → mean 1.5
+        assert_eq!(equity_jerkiness(&[-1.0, 1.0, 0.0, 1.0]), 1.5);
+        assert_eq!(equity_jerkiness(&[1.0, 2.0]), 0.0);
+        assert_eq!(exponential_fit_error(&[1.0, 0.0, 2.0]), f64::INFINITY);
+        assert_eq!(exponential_fit_error(&[1.0]), f64::INFINITY);
+        // exact exponential growth: ln D on a line → no residual
+        let d: Vec<f64> = (0..10).map(|t| 2f64.powi(t)).collect();
+        assert!(exponential_fit_error(&d) < 1e-28);
+    }
+
+    #[test]
+    fn omega_sums_gains_over_losses() {
+        assert_eq!(omega_ratio(&[0.5, -0.25, 0.0, -0.25]), 1.0);
+        assert_eq!(omega_ratio(&[]), f64::INFINITY);
+    }
+}

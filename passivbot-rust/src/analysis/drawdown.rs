@@ -81,3 +81,44 @@ pub(crate) fn fill_drawdown_metrics(tl: &Timeline, a: &mut Analysis) {
     a.peak_recovery_hours_pnl =
         peak_recovery_minutes(&cumulative_pnl(tl), count_open) as f64 / 60.0;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drawdowns_follow_the_running_peak() {
+        // peak 100, 80 → −0.2, 120 new peak, 90 → −0.25, 130 new peak
+        assert_eq!(
+            drawdowns(&[100.0, 80.0, 120.0, 90.0, 130.0]),
+            vec![0.0, -0.2, 0.0, -0.25, 0.0]
+        );
+        assert_eq!(drawdown_worst(&[100.0, 80.0, 120.0, 90.0, 130.0]), 0.25);
+        assert_eq!(drawdown_worst(&[]), 0.0);
+        // |E0| < 1e−12 → peak 1e−12.
+        assert_eq!(drawdowns(&[0.0, 1.0]), vec![-1.0, 0.0]);
+    }
+
+    #[test]
+    fn worst_mean_1pct_averages_floor_of_one_percent() {
+        // 300 samples → n = 3: drawdowns −0.5, −0.4, −0.3 (all vs peak 10) → mean 0.4.
+        let mut x = vec![10.0; 300];
+        x[1] = 5.0;
+        x[2] = 6.0;
+        x[3] = 7.0;
+        x[4] = 8.0; // −0.2, not among the 3 worst
+        assert!((drawdown_worst_mean_1pct(&x) - 0.4).abs() < 1e-15);
+    }
+
+    #[test]
+    fn peak_recovery_counts_ties_as_highs_and_optionally_the_open_drawdown() {
+        let x = [1.0, 3.0, 2.0, 2.0, 3.0, 1.0, 1.0];
+        // highs at 0, 1, 4 (3 ≥ 3) → longest gap 3; open drawdown 4 → 6 = 2.
+        assert_eq!(peak_recovery_minutes(&x, false), 3);
+        assert_eq!(peak_recovery_minutes(&x, true), 3);
+        let y = [1.0, 3.0, 2.0, 2.0, 2.0, 2.0, 2.0];
+        assert_eq!(peak_recovery_minutes(&y, false), 1);
+        assert_eq!(peak_recovery_minutes(&y, true), 5);
+        assert_eq!(peak_recovery_minutes(&[], true), 0);
+    }
+}
