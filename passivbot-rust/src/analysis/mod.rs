@@ -171,6 +171,8 @@ pub(crate) struct Timeline<'a> {
     pub offset: usize,
     /// Balance in force before the first fill; `None` = the first fill's balance (reference).
     pub initial_balance: Option<f64>,
+    /// Reference behaviour for the non-index defects too: open drawdowns and open positions
+    /// measured as the reference does, NaN Sharpe on a one-day run, `_w` divided by 10.
     pub compat: bool,
 }
 
@@ -206,6 +208,10 @@ pub(crate) fn analyze_basic(tl: &Timeline) -> Analysis {
 
 /// The full analysis of one currency (§12.1–12.3). `entry_initial_balance_pct_long/short` are
 /// left at 0: the engine knows the parameters and fills them (§11.9).
+///
+/// With `≤ 1` fill the basic metrics are the defaults, but the `_w` averages and the exposure
+/// metrics are still computed (so in compat mode a run without fills has `loss_profit_ratio_w =
+/// 1/10`: one analysis summed, divided by 10).
 pub fn analyze(input: &AnalysisInput) -> Analysis {
     let full = Timeline {
         fills: input.fills,
