@@ -4,6 +4,7 @@
 //! The math reproduces passivbot v7.7 bit for bit (see `docs/ai/decisions.md` for the places
 //! where we deliberately differ).
 
+pub mod analysis;
 pub mod forager;
 pub mod live;
 pub mod math;
