@@ -5,6 +5,7 @@
 //! where we deliberately differ).
 
 pub mod analysis;
+pub mod backtest;
 pub mod forager;
 pub mod live;
 pub mod math;

@@ -10,11 +10,17 @@ fn invalid(field: String, symbol_idx: Option<usize>, reason: String) -> Orchestr
     OrchestratorError::InvalidInput { field, symbol_idx, reason }
 }
 
-fn check_bot_params(bp: &BotParams, path: &str, symbol_idx: Option<usize>) -> Result<(), OrchestratorError> {
-    if let Some(key) = bp.first_non_finite() {
-        return Err(invalid(format!("{path}.{key}"), symbol_idx, "must be a finite number".into()));
+/// `path` is only built when a value is bad: this runs every minute of a backtest.
+fn check_bot_params(
+    bp: &BotParams,
+    path: impl Fn() -> String,
+    symbol_idx: Option<usize>,
+) -> Result<(), OrchestratorError> {
+    if bp.float_fields().iter().all(|(_, v)| v.is_finite()) {
+        return Ok(());
     }
-    Ok(())
+    let key = bp.first_non_finite().unwrap_or("?");
+    Err(invalid(format!("{}.{key}", path()), symbol_idx, "must be a finite number".into()))
 }
 
 pub(crate) fn validate(input: &OrchestratorInput) -> Result<(), OrchestratorError> {
@@ -40,8 +46,8 @@ pub(crate) fn validate(input: &OrchestratorInput) -> Result<(), OrchestratorErro
             return Err(invalid(name.into(), None, format!("must be a finite number, got {v}")));
         }
     }
-    check_bot_params(&g.global_bot_params.long, "global.global_bot_params.long", None)?;
-    check_bot_params(&g.global_bot_params.short, "global.global_bot_params.short", None)?;
+    check_bot_params(&g.global_bot_params.long, || "global.global_bot_params.long".into(), None)?;
+    check_bot_params(&g.global_bot_params.short, || "global.global_bot_params.short".into(), None)?;
 
     for (pos, sym) in input.symbols.iter().enumerate() {
         let at = Some(pos);
@@ -77,34 +83,34 @@ pub(crate) fn validate(input: &OrchestratorInput) -> Result<(), OrchestratorErro
         }
         for pside in Pside::BOTH {
             let side = sym.side(pside);
-            let path = format!("symbols[{pos}].{}", pside.as_str());
+            let path = || format!("symbols[{pos}].{}", pside.as_str());
             let p = side.position;
             if !(p.size.is_finite() && p.price.is_finite()) {
                 return Err(invalid(
-                    format!("{path}.position"),
+                    format!("{}.position", path()),
                     at,
                     format!("size and price must be finite, got size={} price={}", p.size, p.price),
                 ));
             }
             if p.size * pside.sign() < 0.0 {
                 return Err(invalid(
-                    format!("{path}.position.size"),
+                    format!("{}.position.size", path()),
                     at,
                     format!("a {} position size must be {} 0, got {}", pside.as_str(), if pside == Pside::Long { ">=" } else { "<=" }, p.size),
                 ));
             }
             if p.size != 0.0 && p.price <= 0.0 {
                 return Err(invalid(
-                    format!("{path}.position.price"),
+                    format!("{}.position.price", path()),
                     at,
                     format!("must be > 0 for an open position, got {}", p.price),
                 ));
             }
             let t = side.trailing;
             if [t.min_since_open, t.max_since_min, t.max_since_open, t.min_since_max].iter().any(|v| v.is_nan()) {
-                return Err(invalid(format!("{path}.trailing"), at, "trailing bundle values must not be NaN".into()));
+                return Err(invalid(format!("{}.trailing", path()), at, "trailing bundle values must not be NaN".into()));
             }
-            check_bot_params(&side.bot_params, &format!("{path}.bot_params"), at)?;
+            check_bot_params(&side.bot_params, || format!("{}.bot_params", path()), at)?;
         }
     }
     Ok(())

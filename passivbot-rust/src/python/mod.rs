@@ -4,6 +4,7 @@
 
 use pyo3::prelude::*;
 
+mod backtest;
 mod closes;
 mod convert;
 mod entries;
@@ -24,5 +25,6 @@ fn passivbot_rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     forager::register(m)?;
     orchestrator::register(m)?;
     live::register(m)?;
+    backtest::register(m)?;
     Ok(())
 }
