@@ -93,7 +93,12 @@ pub fn qty_to_cost(qty: f64, price: f64, c_mult: f64) -> f64 {
 
 /// Wallet exposure `|size|·price·c_mult / balance`; 0 without balance or position.
 #[inline]
-pub fn calc_wallet_exposure(c_mult: f64, balance: f64, position_size: f64, position_price: f64) -> f64 {
+pub fn calc_wallet_exposure(
+    c_mult: f64,
+    balance: f64,
+    position_size: f64,
+    position_price: f64,
+) -> f64 {
     if balance <= 0.0 || position_size == 0.0 {
         return 0.0;
     }
@@ -102,7 +107,13 @@ pub fn calc_wallet_exposure(c_mult: f64, balance: f64, position_size: f64, posit
 
 /// New size and average price after adding `qty` at `price`. The weights use the unrounded
 /// sizes but the divisor is the step-rounded new size (reference quirk 17).
-pub fn calc_new_psize_pprice(psize: f64, pprice: f64, qty: f64, price: f64, qty_step: f64) -> (f64, f64) {
+pub fn calc_new_psize_pprice(
+    psize: f64,
+    pprice: f64,
+    qty: f64,
+    price: f64,
+    qty_step: f64,
+) -> (f64, f64) {
     if qty == 0.0 {
         return (psize, pprice);
     }
@@ -114,7 +125,10 @@ pub fn calc_new_psize_pprice(psize: f64, pprice: f64, qty: f64, price: f64, qty_
         return (0.0, 0.0);
     }
     let pprice = if pprice.is_nan() { 0.0 } else { pprice };
-    (new_psize, pprice * (psize / new_psize) + price * (qty / new_psize))
+    (
+        new_psize,
+        pprice * (psize / new_psize) + price * (qty / new_psize),
+    )
 }
 
 /// Exposure the position would have after `qty` fills at `price` (sizes snapped to the step).
@@ -128,7 +142,8 @@ pub fn calc_wallet_exposure_if_filled(
 ) -> f64 {
     let psize = round_(psize.abs(), exchange.qty_step);
     let qty = round_(qty.abs(), exchange.qty_step);
-    let (new_psize, new_pprice) = calc_new_psize_pprice(psize, pprice, qty, price, exchange.qty_step);
+    let (new_psize, new_pprice) =
+        calc_new_psize_pprice(psize, pprice, qty, price, exchange.qty_step);
     calc_wallet_exposure(exchange.c_mult, balance, new_psize, new_pprice)
 }
 
@@ -246,13 +261,23 @@ pub fn interpolate(x: f64, xs: [f64; 2], ys: [f64; 2]) -> f64 {
 
 /// Initial-entry price from the lower band (long: min with bid, round down).
 #[inline]
-pub fn calc_ema_price_bid(price_step: f64, order_book_bid: f64, ema_band_lower: f64, ema_dist: f64) -> f64 {
+pub fn calc_ema_price_bid(
+    price_step: f64,
+    order_book_bid: f64,
+    ema_band_lower: f64,
+    ema_dist: f64,
+) -> f64 {
     order_book_bid.min(round_dn(ema_band_lower * (1.0 - ema_dist), price_step))
 }
 
 /// Initial-entry price from the upper band (short: max with ask, round up).
 #[inline]
-pub fn calc_ema_price_ask(price_step: f64, order_book_ask: f64, ema_band_upper: f64, ema_dist: f64) -> f64 {
+pub fn calc_ema_price_ask(
+    price_step: f64,
+    order_book_ask: f64,
+    ema_band_upper: f64,
+    ema_dist: f64,
+) -> f64 {
     order_book_ask.max(round_up(ema_band_upper * (1.0 + ema_dist), price_step))
 }
 
@@ -286,19 +311,40 @@ mod tests {
 
     #[test]
     fn min_entry_qty_includes_min_cost() {
-        let ex = ExchangeParams { qty_step: 0.001, price_step: 0.1, min_qty: 0.001, min_cost: 100.0, c_mult: 1.0 };
+        let ex = ExchangeParams {
+            qty_step: 0.001,
+            price_step: 0.1,
+            min_qty: 0.001,
+            min_cost: 100.0,
+            c_mult: 1.0,
+        };
         // 100 / 30000 = 0.00333.. → round up to 0.004
         assert_eq!(calc_min_entry_qty(30000.0, &ex), 0.004);
-        let ex = ExchangeParams { min_cost: 0.0, ..ex };
+        let ex = ExchangeParams {
+            min_cost: 0.0,
+            ..ex
+        };
         assert_eq!(calc_min_entry_qty(30000.0, &ex), 0.001);
     }
 
     #[test]
     fn new_psize_pprice_is_the_vwap() {
-        assert_eq!(calc_new_psize_pprice(1.0, 100.0, 1.0, 90.0, 0.001), (2.0, 95.0));
-        assert_eq!(calc_new_psize_pprice(0.0, 0.0, 1.0, 90.0, 0.001), (1.0, 90.0));
-        assert_eq!(calc_new_psize_pprice(1.0, 100.0, -1.0, 90.0, 0.001), (0.0, 0.0));
-        assert_eq!(calc_new_psize_pprice(1.0, 100.0, 0.0, 90.0, 0.001), (1.0, 100.0));
+        assert_eq!(
+            calc_new_psize_pprice(1.0, 100.0, 1.0, 90.0, 0.001),
+            (2.0, 95.0)
+        );
+        assert_eq!(
+            calc_new_psize_pprice(0.0, 0.0, 1.0, 90.0, 0.001),
+            (1.0, 90.0)
+        );
+        assert_eq!(
+            calc_new_psize_pprice(1.0, 100.0, -1.0, 90.0, 0.001),
+            (0.0, 0.0)
+        );
+        assert_eq!(
+            calc_new_psize_pprice(1.0, 100.0, 0.0, 90.0, 0.001),
+            (1.0, 100.0)
+        );
     }
 
     #[test]
@@ -306,7 +352,10 @@ mod tests {
         // §8.3: at a PnL peak the allowance is B·pct; 150 below the peak it is exhausted.
         let a = calc_auto_unstuck_allowance(10_000.0, 0.001325, 0.0, 0.0);
         assert!((a - 13.25).abs() < 1e-9);
-        assert_eq!(calc_auto_unstuck_allowance(10_000.0, 0.001325, 150.0, 0.0), 0.0);
+        assert_eq!(
+            calc_auto_unstuck_allowance(10_000.0, 0.001325, 150.0, 0.0),
+            0.0
+        );
         // zero balance: 0/0 is NaN and f64::max(NaN, 0) = 0
         assert_eq!(calc_auto_unstuck_allowance(0.0, 0.01, 0.0, 0.0), 0.0);
     }

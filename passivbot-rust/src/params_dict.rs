@@ -11,14 +11,20 @@ use serde_json::{Map, Value};
 use crate::types::{BotParams, BotParamsPair, ExchangeParams};
 
 const LEGACY_KEYS: [(&str, &str); 2] = [
-    ("entry_volatility_ema_span_hours", "entry_log_range_ema_span_hours"),
+    (
+        "entry_volatility_ema_span_hours",
+        "entry_log_range_ema_span_hours",
+    ),
     ("filter_volatility_ema_span", "filter_log_range_ema_span"),
 ];
 
 fn number(map: &Map<String, Value>, key: &str, path: &str) -> Result<Option<f64>, String> {
-    let value = map
-        .get(key)
-        .or_else(|| LEGACY_KEYS.iter().find(|(k, _)| *k == key).and_then(|(_, legacy)| map.get(*legacy)));
+    let value = map.get(key).or_else(|| {
+        LEGACY_KEYS
+            .iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, legacy)| map.get(*legacy))
+    });
     match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => Ok(n.as_f64()),
@@ -32,17 +38,21 @@ fn required(map: &Map<String, Value>, key: &str, path: &str) -> Result<f64, Stri
 }
 
 pub fn bot_params_from_value(value: &Value, path: &str) -> Result<BotParams, String> {
-    let map = value.as_object().ok_or_else(|| format!("{path} must be a dict of bot parameters"))?;
+    let map = value
+        .as_object()
+        .ok_or_else(|| format!("{path} must be a dict of bot parameters"))?;
     let r = |key: &str| required(map, key, path);
     let n_positions_raw = r("n_positions")?;
     if !(n_positions_raw.is_finite() && n_positions_raw >= 0.0) {
-        return Err(format!("{path}.n_positions must be a non-negative number, got {n_positions_raw}"));
+        return Err(format!(
+            "{path}.n_positions must be a non-negative number, got {n_positions_raw}"
+        ));
     }
     let n_positions = n_positions_raw.round() as usize;
     let total_wallet_exposure_limit = r("total_wallet_exposure_limit")?;
     let wallet_exposure_limit = match number(map, "wallet_exposure_limit", path)? {
         None => -1.0,
-        Some(w) if w == 0.0 => {
+        Some(0.0) => {
             if n_positions > 0 {
                 total_wallet_exposure_limit / n_positions as f64
             } else {
@@ -69,11 +79,15 @@ pub fn bot_params_from_value(value: &Value, path: &str) -> Result<BotParams, Str
         entry_trailing_double_down_factor: r("entry_trailing_double_down_factor")?,
         entry_trailing_retracement_pct: r("entry_trailing_retracement_pct")?,
         entry_trailing_retracement_we_weight: r("entry_trailing_retracement_we_weight")?,
-        entry_trailing_retracement_volatility_weight: r("entry_trailing_retracement_volatility_weight")?,
+        entry_trailing_retracement_volatility_weight: r(
+            "entry_trailing_retracement_volatility_weight",
+        )?,
         entry_trailing_grid_ratio: r("entry_trailing_grid_ratio")?,
         entry_trailing_threshold_pct: r("entry_trailing_threshold_pct")?,
         entry_trailing_threshold_we_weight: r("entry_trailing_threshold_we_weight")?,
-        entry_trailing_threshold_volatility_weight: r("entry_trailing_threshold_volatility_weight")?,
+        entry_trailing_threshold_volatility_weight: r(
+            "entry_trailing_threshold_volatility_weight",
+        )?,
         filter_volatility_ema_span: r("filter_volatility_ema_span")?,
         filter_volatility_drop_pct: r("filter_volatility_drop_pct")?,
         filter_volume_ema_span: r("filter_volume_ema_span")?,
@@ -83,8 +97,10 @@ pub fn bot_params_from_value(value: &Value, path: &str) -> Result<BotParams, Str
         n_positions,
         total_wallet_exposure_limit,
         wallet_exposure_limit,
-        risk_wel_enforcer_threshold: number(map, "risk_wel_enforcer_threshold", path)?.unwrap_or(1.0),
-        risk_twel_enforcer_threshold: number(map, "risk_twel_enforcer_threshold", path)?.unwrap_or(1.0),
+        risk_wel_enforcer_threshold: number(map, "risk_wel_enforcer_threshold", path)?
+            .unwrap_or(1.0),
+        risk_twel_enforcer_threshold: number(map, "risk_twel_enforcer_threshold", path)?
+            .unwrap_or(1.0),
         risk_we_excess_allowance_pct: r("risk_we_excess_allowance_pct")?,
         unstuck_close_pct: r("unstuck_close_pct")?,
         unstuck_ema_dist: r("unstuck_ema_dist")?,
@@ -98,19 +114,26 @@ pub fn bot_params_from_value(value: &Value, path: &str) -> Result<BotParams, Str
 }
 
 pub fn bot_params_pair_from_value(value: &Value, path: &str) -> Result<BotParamsPair, String> {
-    let map = value.as_object().ok_or_else(|| format!("{path} must be a dict with 'long' and 'short'"))?;
+    let map = value
+        .as_object()
+        .ok_or_else(|| format!("{path} must be a dict with 'long' and 'short'"))?;
     let side = |name: &str| {
         map.get(name)
             .ok_or_else(|| format!("{path} is missing '{name}'"))
             .and_then(|v| bot_params_from_value(v, &format!("{path}.{name}")))
     };
-    Ok(BotParamsPair { long: side("long")?, short: side("short")? })
+    Ok(BotParamsPair {
+        long: side("long")?,
+        short: side("short")?,
+    })
 }
 
 /// Exchange filters; like the reference, a missing key reads as 0 (and is then rejected by the
 /// engine's checks where 0 is not allowed).
 pub fn exchange_params_from_value(value: &Value, path: &str) -> Result<ExchangeParams, String> {
-    let map = value.as_object().ok_or_else(|| format!("{path} must be a dict of exchange parameters"))?;
+    let map = value
+        .as_object()
+        .ok_or_else(|| format!("{path} must be a dict of exchange parameters"))?;
     let get = |key: &str| number(map, key, path).map(|v| v.unwrap_or(0.0));
     Ok(ExchangeParams {
         qty_step: get("qty_step")?,
@@ -162,7 +185,12 @@ mod tests {
         let m = v.as_object_mut().unwrap();
         m.remove("filter_volatility_ema_span");
         m.insert("filter_log_range_ema_span".into(), json!(42.0));
-        assert_eq!(bot_params_from_value(&v, "p").unwrap().filter_volatility_ema_span, 42.0);
+        assert_eq!(
+            bot_params_from_value(&v, "p")
+                .unwrap()
+                .filter_volatility_ema_span,
+            42.0
+        );
     }
 
     #[test]
@@ -170,6 +198,9 @@ mod tests {
         let mut v = full();
         v.as_object_mut().unwrap().remove("ema_span_0");
         let err = bot_params_from_value(&v, "bot_params[3].short").unwrap_err();
-        assert_eq!(err, "bot_params[3].short is missing required key 'ema_span_0'");
+        assert_eq!(
+            err,
+            "bot_params[3].short is missing required key 'ema_span_0'"
+        );
     }
 }

@@ -208,7 +208,10 @@ impl OrderType {
     }
 
     pub fn from_snake(name: &str) -> Option<OrderType> {
-        OrderType::ALL.iter().copied().find(|t| t.as_snake() == name)
+        OrderType::ALL
+            .iter()
+            .copied()
+            .find(|t| t.as_snake() == name)
     }
 
     /// Closes are reduce-only and go to the close list.
@@ -311,7 +314,11 @@ pub struct Order {
 
 impl Order {
     pub fn new(qty: f64, price: f64, order_type: OrderType) -> Self {
-        Order { qty, price, order_type }
+        Order {
+            qty,
+            price,
+            order_type,
+        }
     }
 
     /// The "no order" value of the reference: `{0, 0, Empty}`.
@@ -372,22 +379,43 @@ impl BotParams {
             ("close_grid_markup_end", self.close_grid_markup_end),
             ("close_grid_markup_start", self.close_grid_markup_start),
             ("close_grid_qty_pct", self.close_grid_qty_pct),
-            ("close_trailing_retracement_pct", self.close_trailing_retracement_pct),
+            (
+                "close_trailing_retracement_pct",
+                self.close_trailing_retracement_pct,
+            ),
             ("close_trailing_grid_ratio", self.close_trailing_grid_ratio),
             ("close_trailing_qty_pct", self.close_trailing_qty_pct),
-            ("close_trailing_threshold_pct", self.close_trailing_threshold_pct),
-            ("entry_grid_double_down_factor", self.entry_grid_double_down_factor),
+            (
+                "close_trailing_threshold_pct",
+                self.close_trailing_threshold_pct,
+            ),
+            (
+                "entry_grid_double_down_factor",
+                self.entry_grid_double_down_factor,
+            ),
             (
                 "entry_grid_spacing_volatility_weight",
                 self.entry_grid_spacing_volatility_weight,
             ),
-            ("entry_grid_spacing_we_weight", self.entry_grid_spacing_we_weight),
+            (
+                "entry_grid_spacing_we_weight",
+                self.entry_grid_spacing_we_weight,
+            ),
             ("entry_grid_spacing_pct", self.entry_grid_spacing_pct),
-            ("entry_volatility_ema_span_hours", self.entry_volatility_ema_span_hours),
+            (
+                "entry_volatility_ema_span_hours",
+                self.entry_volatility_ema_span_hours,
+            ),
             ("entry_initial_ema_dist", self.entry_initial_ema_dist),
             ("entry_initial_qty_pct", self.entry_initial_qty_pct),
-            ("entry_trailing_double_down_factor", self.entry_trailing_double_down_factor),
-            ("entry_trailing_retracement_pct", self.entry_trailing_retracement_pct),
+            (
+                "entry_trailing_double_down_factor",
+                self.entry_trailing_double_down_factor,
+            ),
+            (
+                "entry_trailing_retracement_pct",
+                self.entry_trailing_retracement_pct,
+            ),
             (
                 "entry_trailing_retracement_we_weight",
                 self.entry_trailing_retracement_we_weight,
@@ -397,7 +425,10 @@ impl BotParams {
                 self.entry_trailing_retracement_volatility_weight,
             ),
             ("entry_trailing_grid_ratio", self.entry_trailing_grid_ratio),
-            ("entry_trailing_threshold_pct", self.entry_trailing_threshold_pct),
+            (
+                "entry_trailing_threshold_pct",
+                self.entry_trailing_threshold_pct,
+            ),
             (
                 "entry_trailing_threshold_we_weight",
                 self.entry_trailing_threshold_we_weight,
@@ -406,20 +437,41 @@ impl BotParams {
                 "entry_trailing_threshold_volatility_weight",
                 self.entry_trailing_threshold_volatility_weight,
             ),
-            ("filter_volatility_ema_span", self.filter_volatility_ema_span),
-            ("filter_volatility_drop_pct", self.filter_volatility_drop_pct),
+            (
+                "filter_volatility_ema_span",
+                self.filter_volatility_ema_span,
+            ),
+            (
+                "filter_volatility_drop_pct",
+                self.filter_volatility_drop_pct,
+            ),
             ("filter_volume_ema_span", self.filter_volume_ema_span),
             ("filter_volume_drop_pct", self.filter_volume_drop_pct),
             ("ema_span_0", self.ema_span_0),
             ("ema_span_1", self.ema_span_1),
-            ("total_wallet_exposure_limit", self.total_wallet_exposure_limit),
+            (
+                "total_wallet_exposure_limit",
+                self.total_wallet_exposure_limit,
+            ),
             ("wallet_exposure_limit", self.wallet_exposure_limit),
-            ("risk_wel_enforcer_threshold", self.risk_wel_enforcer_threshold),
-            ("risk_twel_enforcer_threshold", self.risk_twel_enforcer_threshold),
-            ("risk_we_excess_allowance_pct", self.risk_we_excess_allowance_pct),
+            (
+                "risk_wel_enforcer_threshold",
+                self.risk_wel_enforcer_threshold,
+            ),
+            (
+                "risk_twel_enforcer_threshold",
+                self.risk_twel_enforcer_threshold,
+            ),
+            (
+                "risk_we_excess_allowance_pct",
+                self.risk_we_excess_allowance_pct,
+            ),
             ("unstuck_close_pct", self.unstuck_close_pct),
             ("unstuck_ema_dist", self.unstuck_ema_dist),
-            ("unstuck_loss_allowance_pct", self.unstuck_loss_allowance_pct),
+            (
+                "unstuck_loss_allowance_pct",
+                self.unstuck_loss_allowance_pct,
+            ),
             ("unstuck_threshold", self.unstuck_threshold),
         ]
     }

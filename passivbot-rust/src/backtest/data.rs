@@ -28,7 +28,11 @@ impl<'a> Hlcvs<'a> {
                 n_coins
             ));
         }
-        Ok(Hlcvs { data, n_minutes, n_coins })
+        Ok(Hlcvs {
+            data,
+            n_minutes,
+            n_coins,
+        })
     }
 
     #[inline]

@@ -11,7 +11,11 @@ pub struct Ema {
 
 impl Ema {
     pub fn new(span: f64, seed: f64) -> Self {
-        Ema { alpha: 2.0 / (span + 1.0), num: seed, den: 1.0 }
+        Ema {
+            alpha: 2.0 / (span + 1.0),
+            num: seed,
+            den: 1.0,
+        }
     }
 
     /// Non-finite inputs and non-positive alphas leave the value unchanged.

@@ -4,14 +4,17 @@
 //! orchestrator, and the equity record.
 
 use crate::math::{
-    calc_auto_unstuck_allowance, calc_new_psize_pprice, calc_pnl, calc_wallet_exposure, round_, wel_with_allowance,
-};
-use crate::orchestrator::input::{
-    EmaInput, EmaSeries, GlobalBotParams, GlobalInput, Mode, NextCandle, OrchestratorInput, SideInput, SymbolInput,
+    calc_auto_unstuck_allowance, calc_new_psize_pprice, calc_pnl, calc_wallet_exposure, round_,
+    wel_with_allowance,
 };
 use crate::orchestrator::compute_ideal_orders;
+use crate::orchestrator::input::{
+    EmaInput, EmaSeries, GlobalBotParams, GlobalInput, Mode, NextCandle, OrchestratorInput,
+    SideInput, SymbolInput,
+};
 use crate::types::{
-    BotParamsPair, ExchangeParams, Fill, Order, OrderBook, OrderKind, OrderType, Position, Pside, TrailingBundle,
+    BotParamsPair, ExchangeParams, Fill, Order, OrderBook, OrderKind, OrderType, Position, Pside,
+    TrailingBundle,
 };
 
 use super::data::{CoinRange, Hlcvs};
@@ -116,10 +119,17 @@ impl<'a> Engine<'a> {
             ));
         }
         if btc_usd.len() != data.n_minutes {
-            return Err(format!("btc_usd has {} values; expected one per minute ({})", btc_usd.len(), data.n_minutes));
+            return Err(format!(
+                "btc_usd has {} values; expected one per minute ({})",
+                btc_usd.len(),
+                data.n_minutes
+            ));
         }
         if data.n_minutes < 3 {
-            return Err(format!("hlcvs has {} minutes; at least 3 are needed", data.n_minutes));
+            return Err(format!(
+                "hlcvs has {} minutes; at least 3 are needed",
+                data.n_minutes
+            ));
         }
         params.validate(n_coins)?;
         let columns: Vec<usize> = match &params.active_coin_indices {
@@ -127,7 +137,10 @@ impl<'a> Engine<'a> {
             _ => (0..n_coins).collect(),
         };
         if let Some(&bad) = columns.iter().find(|&&c| c >= data.n_coins) {
-            return Err(format!("active coin column {bad} is outside hlcvs (it has {} coins)", data.n_coins));
+            return Err(format!(
+                "active coin column {bad} is outside hlcvs (it has {} coins)",
+                data.n_coins
+            ));
         }
         for (i, ex) in exchange_params.iter().enumerate() {
             if !(ex.qty_step > 0.0 && ex.price_step > 0.0 && ex.c_mult > 0.0) {
@@ -145,23 +158,39 @@ impl<'a> Engine<'a> {
             })
             .collect();
 
-        super::validate::check_candles(&data, &ranges, &columns, &params.coins, params.first_timestamp_ms)?;
+        super::validate::check_candles(
+            &data,
+            &ranges,
+            &columns,
+            &params.coins,
+            params.first_timestamp_ms,
+        )?;
         if let Some(k) = btc_usd.iter().position(|p| !(p.is_finite() && *p > 0.0)) {
-            return Err(format!("btc_usd[{k}] must be finite and > 0, got {}", btc_usd[k]));
+            return Err(format!(
+                "btc_usd[{k}] must be finite and > 0, got {}",
+                btc_usd[k]
+            ));
         }
 
         let mut master = bot_params[0];
         master.long.n_positions = master.long.n_positions.min(n_coins);
         master.short.n_positions = master.short.n_positions.min(n_coins);
 
-        let original_wel: Vec<[f64; 2]> =
-            bot_params.iter().map(|b| side_pair(b.long.wallet_exposure_limit, b.short.wallet_exposure_limit)).collect();
+        let original_wel: Vec<[f64; 2]> = bot_params
+            .iter()
+            .map(|b| side_pair(b.long.wallet_exposure_limit, b.short.wallet_exposure_limit))
+            .collect();
         let trading_enabled = [Pside::Long, Pside::Short].map(|pside| {
-            master.side(pside).n_positions > 0 && original_wel.iter().any(|w| w[pside.index()] != 0.0)
+            master.side(pside).n_positions > 0
+                && original_wel.iter().any(|w| w[pside.index()] != 0.0)
         });
         let compat = params.compat_v7;
-        let needs_volume_ema = [Pside::Long, Pside::Short]
-            .map(|pside| !compat || bot_params.iter().any(|b| b.side(pside).filter_volume_drop_pct != 0.0));
+        let needs_volume_ema = [Pside::Long, Pside::Short].map(|pside| {
+            !compat
+                || bot_params
+                    .iter()
+                    .any(|b| b.side(pside).filter_volume_drop_pct != 0.0)
+        });
         let needs_log_range_ema = [Pside::Long, Pside::Short].map(|pside| {
             !compat
                 || bot_params.iter().any(|b| {
@@ -172,9 +201,10 @@ impl<'a> Engine<'a> {
                         || p.entry_trailing_grid_ratio != 0.0
                 })
         });
-        let needs_volatility_1h = bot_params
-            .iter()
-            .any(|b| b.long.entry_volatility_ema_span_hours > 0.0 || b.short.entry_volatility_ema_span_hours > 0.0);
+        let needs_volatility_1h = bot_params.iter().any(|b| {
+            b.long.entry_volatility_ema_span_hours > 0.0
+                || b.short.entry_volatility_ema_span_hours > 0.0
+        });
         let trailing_enabled: Vec<[bool; 2]> = bot_params
             .iter()
             .map(|b| {
@@ -189,14 +219,26 @@ impl<'a> Engine<'a> {
             .map(|i| {
                 let col = columns[i];
                 let k0 = ranges[i].first;
-                let (h, l, c, v) = (data.high(k0, col), data.low(k0, col), data.close(k0, col), data.volume(k0, col));
+                let (h, l, c, v) = (
+                    data.high(k0, col),
+                    data.low(k0, col),
+                    data.close(k0, col),
+                    data.volume(k0, col),
+                );
                 let close_seed = if c.is_finite() { c } else { 0.0 };
-                let typical =
-                    if h.is_finite() && l.is_finite() && c > 0.0 { (h + l + c) / 3.0 } else { c.max(1.0) };
+                let typical = if h.is_finite() && l.is_finite() && c > 0.0 {
+                    (h + l + c) / 3.0
+                } else {
+                    c.max(1.0)
+                };
                 let volume_seed = v.max(0.0) * typical;
                 let b = &bot_params[i];
                 let close_emas = |p: &crate::types::BotParams| {
-                    let spans = [p.ema_span_0, p.ema_span_1, (p.ema_span_0 * p.ema_span_1).sqrt()];
+                    let spans = [
+                        p.ema_span_0,
+                        p.ema_span_1,
+                        (p.ema_span_0 * p.ema_span_1).sqrt(),
+                    ];
                     spans.map(|s| Ema::new(s, close_seed))
                 };
                 CoinEmas {
@@ -219,7 +261,12 @@ impl<'a> Engine<'a> {
             })
             .collect();
 
-        let wallet = Wallet::new(params.starting_balance, btc_usd[0], params.btc_collateral_cap, params.btc_collateral_ltv_cap);
+        let wallet = Wallet::new(
+            params.starting_balance,
+            btc_usd[0],
+            params.btc_collateral_cap,
+            params.btc_collateral_ltv_cap,
+        );
         let input = build_input_skeleton(bot_params, exchange_params, &master, params);
         Ok(Engine {
             data,
@@ -287,7 +334,10 @@ impl<'a> Engine<'a> {
     pub fn run(mut self, mut progress: impl FnMut(usize, usize)) -> Result<EngineOutput, String> {
         let n = self.data.n_minutes;
         let warm = self.global_warmup().max(1);
-        let guard = self.params.requested_start_timestamp_ms.max(self.params.first_timestamp_ms);
+        let guard = self
+            .params
+            .requested_start_timestamp_ms
+            .max(self.params.first_timestamp_ms);
         let progress_every = 10_000;
         for k in 1..=n - 2 {
             if k % progress_every == 0 {
@@ -347,10 +397,13 @@ impl<'a> Engine<'a> {
                 let col = self.columns[i];
                 let (high, low) = (self.data.high(k, col), self.data.low(k, col));
                 let crosses = |o: &RestingOrder| {
-                    (o.order.qty > 0.0 && low < o.order.price) || (o.order.qty < 0.0 && high > o.order.price)
+                    (o.order.qty > 0.0 && low < o.order.price)
+                        || (o.order.qty < 0.0 && high > o.order.price)
                 };
-                let closes: Vec<RestingOrder> = open.closes.iter().copied().filter(crosses).collect();
-                let entries: Vec<RestingOrder> = open.entries.iter().copied().filter(crosses).collect();
+                let closes: Vec<RestingOrder> =
+                    open.closes.iter().copied().filter(crosses).collect();
+                let entries: Vec<RestingOrder> =
+                    open.entries.iter().copied().filter(crosses).collect();
                 for c in closes {
                     if self.positions[i][pside.index()].size == 0.0 {
                         break;
@@ -386,19 +439,48 @@ impl<'a> Engine<'a> {
         self.pnl_cumsum += pnl;
         self.pnl_cummax = self.pnl_cummax.max(self.pnl_cumsum);
         self.positions[i][pside.index()].size = new_size;
-        self.book_fill(k, i, pside, qty, order.price, pnl, order.order_type, fee_rate);
+        self.book_fill(
+            k,
+            i,
+            pside,
+            qty,
+            order.price,
+            pnl,
+            order.order_type,
+            fee_rate,
+        );
     }
 
     fn apply_entry(&mut self, k: usize, i: usize, pside: Pside, order: Order, fee_rate: f64) {
         let ex = self.exchange[i];
         let pos = &mut self.positions[i][pside.index()];
-        let (size, price) = calc_new_psize_pprice(pos.size, pos.price, order.qty, order.price, ex.qty_step);
+        let (size, price) =
+            calc_new_psize_pprice(pos.size, pos.price, order.qty, order.price, ex.qty_step);
         *pos = Position { size, price };
-        self.book_fill(k, i, pside, order.qty, order.price, 0.0, order.order_type, fee_rate);
+        self.book_fill(
+            k,
+            i,
+            pside,
+            order.qty,
+            order.price,
+            0.0,
+            order.order_type,
+            fee_rate,
+        );
     }
 
     #[allow(clippy::too_many_arguments)] // one fill record's fields
-    fn book_fill(&mut self, k: usize, i: usize, pside: Pside, qty: f64, price: f64, pnl: f64, order_type: OrderType, fee_rate: f64) {
+    fn book_fill(
+        &mut self,
+        k: usize,
+        i: usize,
+        pside: Pside,
+        qty: f64,
+        price: f64,
+        pnl: f64,
+        order_type: OrderType,
+        fee_rate: f64,
+    ) {
         let ex = self.exchange[i];
         let btc_price = self.btc_usd[k];
         let fee_paid = -qty.abs() * price * ex.c_mult * fee_rate;
@@ -477,7 +559,12 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let col = self.columns[i];
-            let (h, l, c, v) = (self.data.high(k, col), self.data.low(k, col), self.data.close(k, col), self.data.volume(k, col));
+            let (h, l, c, v) = (
+                self.data.high(k, col),
+                self.data.low(k, col),
+                self.data.close(k, col),
+                self.data.volume(k, col),
+            );
             if !(c.is_finite() && h.is_finite() && l.is_finite()) {
                 continue;
             }
@@ -574,7 +661,11 @@ impl<'a> Engine<'a> {
                 if self.filled_this_minute[i][s] {
                     self.trailing[i][s] = TrailingBundle::default();
                 } else {
-                    self.trailing[i][s].update(self.data.high(k, col), self.data.low(k, col), self.data.close(k, col));
+                    self.trailing[i][s].update(
+                        self.data.high(k, col),
+                        self.data.low(k, col),
+                        self.data.close(k, col),
+                    );
                 }
             }
         }
@@ -584,7 +675,9 @@ impl<'a> Engine<'a> {
 
     /// Dynamic WEL = TWEL / min(n_positions, #tradeable coins) (§8.5). False when no coin trades.
     fn update_effective_n_positions(&mut self, k: usize) -> bool {
-        let eligible: Vec<usize> = (0..self.n_coins).filter(|&i| self.tradeable_for_orders(i, k)).collect();
+        let eligible: Vec<usize> = (0..self.n_coins)
+            .filter(|&i| self.tradeable_for_orders(i, k))
+            .collect();
         if eligible.is_empty() {
             return false;
         }
@@ -593,7 +686,11 @@ impl<'a> Engine<'a> {
             let m = self.master.side(pside);
             let enp = m.n_positions.min(eligible.len());
             self.effective_n_positions[s] = enp;
-            let wel = if enp > 0 { m.total_wallet_exposure_limit / enp as f64 } else { 0.0 };
+            let wel = if enp > 0 {
+                m.total_wallet_exposure_limit / enp as f64
+            } else {
+                0.0
+            };
             for &i in &eligible {
                 if self.original_wel[i][s] < 0.0 {
                     match pside {
@@ -609,7 +706,8 @@ impl<'a> Engine<'a> {
     /// Fixed mode stops placing orders on a coin's last minute when its data ends early.
     fn tradeable_for_orders(&self, i: usize, k: usize) -> bool {
         let r = self.ranges[i];
-        r.tradeable(k) && (self.params.compat_v7 || !(k == r.last && r.last < self.data.n_minutes - 1))
+        r.tradeable(k)
+            && (self.params.compat_v7 || !(k == r.last && r.last < self.data.n_minutes - 1))
     }
 
     fn place_orders(&mut self, k: usize) -> Result<(), String> {
@@ -624,8 +722,12 @@ impl<'a> Engine<'a> {
         }
         for o in output.orders {
             let book = self.input.symbols[o.symbol_idx].order_book;
-            let marketable = (o.qty > 0.0 && o.price > book.ask) || (o.qty < 0.0 && o.price < book.bid);
-            let resting = RestingOrder { order: Order::new(o.qty, o.price, o.order_type), marketable };
+            let marketable =
+                (o.qty > 0.0 && o.price > book.ask) || (o.qty < 0.0 && o.price < book.bid);
+            let resting = RestingOrder {
+                order: Order::new(o.qty, o.price, o.order_type),
+                marketable,
+            };
             let side = &mut self.open[o.symbol_idx][o.pside.index()];
             if o.order_type.is_close() {
                 side.closes.push(resting);
@@ -668,9 +770,17 @@ impl<'a> Engine<'a> {
             let tradable = self.tradeable_for_orders(i, k);
             let next_candle = if compat && k + 1 < n_minutes {
                 Some(if range.tradeable(k + 1) {
-                    NextCandle { low: self.data.low(k + 1, col), high: self.data.high(k + 1, col), tradable: true }
+                    NextCandle {
+                        low: self.data.low(k + 1, col),
+                        high: self.data.high(k + 1, col),
+                        tradable: true,
+                    }
                 } else {
-                    NextCandle { low: 0.0, high: 0.0, tradable: false }
+                    NextCandle {
+                        low: 0.0,
+                        high: 0.0,
+                        tradable: false,
+                    }
                 })
             } else {
                 None
@@ -678,9 +788,10 @@ impl<'a> Engine<'a> {
             let vol_slots = self.volatility_slots(i);
             let modes = Pside::BOTH.map(|pside| {
                 let has_position = self.positions[i][pside.index()].size != 0.0;
-                if range.delisted && k >= range.last && has_position {
-                    Some(Mode::Panic)
-                } else if !range.delisted && !range.valid(k) && has_position {
+                if has_position
+                    && ((range.delisted && k >= range.last) || (!range.delisted && !range.valid(k)))
+                {
+                    // the reference panics out of positions on coins whose data ended
                     Some(Mode::Panic)
                 } else if self.params.filter_by_min_effective_cost
                     && !has_position
@@ -694,11 +805,17 @@ impl<'a> Engine<'a> {
             let emas = &self.emas[i];
             let sym = &mut self.input.symbols[i];
             let price = close.max(f64::EPSILON);
-            sym.order_book = OrderBook { bid: price, ask: price };
+            sym.order_book = OrderBook {
+                bid: price,
+                ask: price,
+            };
             sym.tradable = tradable;
             sym.next_candle = next_candle;
             sym.effective_min_cost = (ex.min_qty * close * ex.c_mult).max(ex.min_cost);
-            for (slot, (pside, j)) in [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)].into_iter().enumerate() {
+            for (slot, (pside, j)) in [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]
+                .into_iter()
+                .enumerate()
+            {
                 sym.emas.m1.close[slot].1 = emas.close[pside][j].value();
             }
             for s in 0..2 {
@@ -722,11 +839,14 @@ impl<'a> Engine<'a> {
     /// Sides whose 1h volatility EMA is passed to the orchestrator (those with a positive span).
     fn volatility_slots(&self, i: usize) -> Vec<usize> {
         let b = &self.bot[i];
-        [(0, b.long.entry_volatility_ema_span_hours), (1, b.short.entry_volatility_ema_span_hours)]
-            .into_iter()
-            .filter(|(_, span)| *span > 0.0)
-            .map(|(s, _)| s)
-            .collect()
+        [
+            (0, b.long.entry_volatility_ema_span_hours),
+            (1, b.short.entry_volatility_ema_span_hours),
+        ]
+        .into_iter()
+        .filter(|(_, span)| *span > 0.0)
+        .map(|(s, _)| s)
+        .collect()
     }
 
     fn passes_min_cost(&self, i: usize, pside: Pside, balance: f64, close: f64) -> bool {
@@ -736,7 +856,9 @@ impl<'a> Engine<'a> {
             return false;
         }
         let effective_min_cost = (ex.min_qty * close * ex.c_mult).max(ex.min_cost);
-        balance * wel_with_allowance(p.wallet_exposure_limit, p.risk_we_excess_allowance_pct) * p.entry_initial_qty_pct
+        balance
+            * wel_with_allowance(p.wallet_exposure_limit, p.risk_we_excess_allowance_pct)
+            * p.entry_initial_qty_pct
             >= effective_min_cost
     }
 
@@ -758,7 +880,8 @@ impl<'a> Engine<'a> {
                 btc_equity += upnl / btc_price;
             }
         }
-        self.equity.push([self.ts(k) as f64, usd_equity, btc_equity]);
+        self.equity
+            .push([self.ts(k) as f64, usd_equity, btc_equity]);
         let (twe_long, twe_short) = self.total_exposures(self.wallet.usd_total);
         self.twe_net.push(twe_long - twe_short);
     }
@@ -776,14 +899,26 @@ fn build_input_skeleton(
         .zip(exchange_params)
         .enumerate()
         .map(|(i, (b, ex))| {
-            let close_spans = |p: &crate::types::BotParams| [p.ema_span_0, p.ema_span_1, (p.ema_span_0 * p.ema_span_1).sqrt()];
-            let close: Vec<(f64, f64)> =
-                close_spans(&b.long).into_iter().chain(close_spans(&b.short)).map(|s| (s, 0.0)).collect();
-            let h1_log_range: Vec<(f64, f64)> = [b.long.entry_volatility_ema_span_hours, b.short.entry_volatility_ema_span_hours]
+            let close_spans = |p: &crate::types::BotParams| {
+                [
+                    p.ema_span_0,
+                    p.ema_span_1,
+                    (p.ema_span_0 * p.ema_span_1).sqrt(),
+                ]
+            };
+            let close: Vec<(f64, f64)> = close_spans(&b.long)
                 .into_iter()
-                .filter(|s| *s > 0.0)
+                .chain(close_spans(&b.short))
                 .map(|s| (s, 0.0))
                 .collect();
+            let h1_log_range: Vec<(f64, f64)> = [
+                b.long.entry_volatility_ema_span_hours,
+                b.short.entry_volatility_ema_span_hours,
+            ]
+            .into_iter()
+            .filter(|s| *s > 0.0)
+            .map(|s| (s, 0.0))
+            .collect();
             let side = |p: &crate::types::BotParams| SideInput {
                 mode: None,
                 position: Position::default(),
@@ -804,9 +939,16 @@ fn build_input_skeleton(
                             (master.long.filter_volatility_ema_span, 0.0),
                             (master.short.filter_volatility_ema_span, 0.0),
                         ],
-                        volume: vec![(master.long.filter_volume_ema_span, 0.0), (master.short.filter_volume_ema_span, 0.0)],
+                        volume: vec![
+                            (master.long.filter_volume_ema_span, 0.0),
+                            (master.short.filter_volume_ema_span, 0.0),
+                        ],
                     },
-                    h1: EmaSeries { close: vec![], log_range: h1_log_range, volume: vec![] },
+                    h1: EmaSeries {
+                        close: vec![],
+                        log_range: h1_log_range,
+                        volume: vec![],
+                    },
                 },
                 long: side(&b.long),
                 short: side(&b.short),
@@ -820,7 +962,10 @@ fn build_input_skeleton(
             unstuck_allowance_long: 0.0,
             unstuck_allowance_short: 0.0,
             sort_global: false,
-            global_bot_params: GlobalBotParams { long: master.long, short: master.short },
+            global_bot_params: GlobalBotParams {
+                long: master.long,
+                short: master.short,
+            },
             hedge_mode: params.hedge_mode,
         },
         symbols,

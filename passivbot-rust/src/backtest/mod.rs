@@ -53,7 +53,9 @@ pub fn run_backtest(
         let m = out.master.side(pside);
         let enp = out.effective_n_positions[pside.index()];
         let pct = if enp > 0 {
-            m.total_wallet_exposure_limit * m.entry_initial_qty_pct * (1.0 + m.risk_we_excess_allowance_pct.max(0.0))
+            m.total_wallet_exposure_limit
+                * m.entry_initial_qty_pct
+                * (1.0 + m.risk_we_excess_allowance_pct.max(0.0))
                 / enp as f64
         } else {
             0.0

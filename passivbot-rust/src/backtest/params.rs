@@ -52,13 +52,19 @@ impl BacktestParams {
     }
 
     pub fn validate(&self, n_coins: usize) -> Result<(), String> {
-        for (name, v) in [("starting_balance", self.starting_balance), ("maker_fee", self.maker_fee)] {
+        for (name, v) in [
+            ("starting_balance", self.starting_balance),
+            ("maker_fee", self.maker_fee),
+        ] {
             if !v.is_finite() {
                 return Err(format!("backtest_params.{name} must be finite, got {v}"));
             }
         }
         if self.starting_balance <= 0.0 {
-            return Err(format!("backtest_params.starting_balance must be > 0, got {}", self.starting_balance));
+            return Err(format!(
+                "backtest_params.starting_balance must be > 0, got {}",
+                self.starting_balance
+            ));
         }
         if let Some(t) = self.taker_fee {
             if !t.is_finite() {
@@ -66,7 +72,10 @@ impl BacktestParams {
             }
         }
         if !self.btc_collateral_cap.is_finite() || self.btc_collateral_cap < 0.0 {
-            return Err(format!("backtest_params.btc_collateral_cap must be >= 0, got {}", self.btc_collateral_cap));
+            return Err(format!(
+                "backtest_params.btc_collateral_cap must be >= 0, got {}",
+                self.btc_collateral_cap
+            ));
         }
         for (name, len) in [
             ("first_valid_indices", self.first_valid_indices.len()),
@@ -74,7 +83,9 @@ impl BacktestParams {
             ("warmup_minutes", self.warmup_minutes.len()),
         ] {
             if len != n_coins {
-                return Err(format!("backtest_params.{name} has {len} entries; expected one per coin ({n_coins})"));
+                return Err(format!(
+                    "backtest_params.{name} has {len} entries; expected one per coin ({n_coins})"
+                ));
             }
         }
         if !self.coins.is_empty() && self.coins.len() != n_coins {

@@ -19,7 +19,11 @@ pub fn format_utc_minute(ts_ms: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}Z", minute_of_day / 60, minute_of_day % 60)
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}Z",
+        minute_of_day / 60,
+        minute_of_day % 60
+    )
 }
 
 pub fn check_candles(
@@ -32,7 +36,12 @@ pub fn check_candles(
     for (i, range) in ranges.iter().enumerate() {
         let col = columns[i];
         for k in range.first..=range.last {
-            let (h, l, c, v) = (data.high(k, col), data.low(k, col), data.close(k, col), data.volume(k, col));
+            let (h, l, c, v) = (
+                data.high(k, col),
+                data.low(k, col),
+                data.close(k, col),
+                data.volume(k, col),
+            );
             let problem = if !(h.is_finite() && l.is_finite() && c.is_finite() && v.is_finite()) {
                 Some("non-finite value")
             } else if h < l {
@@ -79,7 +88,10 @@ mod tests {
         let h = Hlcvs::new(&data, 3, 1).unwrap();
         let ranges = [CoinRange::new(0, 2, 0, 3)];
         let err = check_candles(&h, &ranges, &[0], &["BTC".into()], 0).unwrap_err();
-        assert!(err.starts_with("hlcvs: BTC at 1970-01-01T00:01Z (minute 1): high < low"), "{err}");
+        assert!(
+            err.starts_with("hlcvs: BTC at 1970-01-01T00:01Z (minute 1): high < low"),
+            "{err}"
+        );
         // NaN outside the valid range is fine
         let ranges = [CoinRange::new(2, 2, 0, 3)];
         assert!(check_candles(&h, &ranges, &[0], &["BTC".into()], 0).is_ok());

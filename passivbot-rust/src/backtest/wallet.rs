@@ -20,7 +20,12 @@ pub struct Wallet {
 }
 
 impl Wallet {
-    pub fn new(starting_balance: f64, btc_price: f64, btc_collateral_cap: f64, btc_collateral_ltv_cap: Option<f64>) -> Self {
+    pub fn new(
+        starting_balance: f64,
+        btc_price: f64,
+        btc_collateral_cap: f64,
+        btc_collateral_ltv_cap: Option<f64>,
+    ) -> Self {
         let (usd_cash, btc_cash) = if btc_collateral_cap > 0.0 {
             let btc_value = btc_collateral_cap * starting_balance;
             (starting_balance - btc_value, btc_value / btc_price)
@@ -83,7 +88,8 @@ impl Wallet {
     pub fn mark(&mut self, btc_price: f64) {
         self.usd_total = self.btc_cash * btc_price + self.usd_cash;
         self.btc_total = self.usd_total / btc_price;
-        self.usd_total_rounded = hysteresis(self.usd_total, self.usd_total_rounded, BALANCE_HYSTERESIS);
+        self.usd_total_rounded =
+            hysteresis(self.usd_total, self.usd_total_rounded, BALANCE_HYSTERESIS);
     }
 }
 

@@ -40,7 +40,9 @@ pub struct LiveOrder {
 
 impl LiveOrder {
     fn same_slot(&self, other: &LiveOrder) -> bool {
-        self.symbol == other.symbol && self.side == other.side && self.position_side == other.position_side
+        self.symbol == other.symbol
+            && self.side == other.side
+            && self.position_side == other.position_side
     }
 
     fn exactly_equal(&self, other: &LiveOrder) -> bool {
@@ -78,7 +80,11 @@ pub struct DiffParams {
 
 impl Default for DiffParams {
     fn default() -> Self {
-        DiffParams { order_match_tolerance_pct: 0.0002, max_n_cancellations_per_batch: 5, max_n_creations_per_batch: 3 }
+        DiffParams {
+            order_match_tolerance_pct: 0.0002,
+            max_n_cancellations_per_batch: 5,
+            max_n_creations_per_batch: 3,
+        }
     }
 }
 
@@ -151,7 +157,10 @@ pub fn diff_orders(input: &DiffInput) -> OrderDiff {
     let mut unmatched_actual: Vec<Option<&LiveOrder>> = input.actual.iter().map(Some).collect();
     let mut creates = Vec::new();
     for ideal in input.ideal {
-        match unmatched_actual.iter_mut().find(|a| a.is_some_and(|a| a.exactly_equal(ideal))) {
+        match unmatched_actual
+            .iter_mut()
+            .find(|a| a.is_some_and(|a| a.exactly_equal(ideal)))
+        {
             Some(slot) => *slot = None,
             None => creates.push(ideal.clone()),
         }
@@ -187,7 +196,8 @@ pub fn diff_orders(input: &DiffInput) -> OrderDiff {
     let max_cancels = input.params.max_n_cancellations_per_batch;
     if cancels.len() > max_cancels {
         // reduce-only cancellations go first when the batch is truncated (stable: keeps distance order)
-        let (mut chosen, rest): (Vec<_>, Vec<_>) = cancels.iter().cloned().partition(|o| o.reduce_only);
+        let (mut chosen, rest): (Vec<_>, Vec<_>) =
+            cancels.iter().cloned().partition(|o| o.reduce_only);
         chosen.extend(rest);
         diff.deferred_cancels = chosen.split_off(max_cancels);
         diff.to_cancel = chosen;
@@ -196,7 +206,10 @@ pub fn diff_orders(input: &DiffInput) -> OrderDiff {
     }
 
     for create in creates {
-        let reason = if cancels.iter().any(|c| create.close_to(c, DEFER_QTY_TOL, DEFER_PRICE_TOL)) {
+        let reason = if cancels
+            .iter()
+            .any(|c| create.close_to(c, DEFER_QTY_TOL, DEFER_PRICE_TOL))
+        {
             Some(DeferReason::ResemblesPendingCancel)
         } else if input.recent_creations.iter().any(|r| {
             input.now_ms - r.created_ms < RECENT_CREATION_MEMORY_MS
@@ -222,7 +235,14 @@ pub fn diff_orders(input: &DiffInput) -> OrderDiff {
 mod tests {
     use super::*;
 
-    fn order(symbol: &str, side: Side, pside: Pside, qty: f64, price: f64, reduce_only: bool) -> LiveOrder {
+    fn order(
+        symbol: &str,
+        side: Side,
+        pside: Pside,
+        qty: f64,
+        price: f64,
+        reduce_only: bool,
+    ) -> LiveOrder {
         LiveOrder {
             symbol: symbol.into(),
             side,
@@ -271,7 +291,7 @@ mod tests {
     fn exact_matches_are_left_alone() {
         let f = Fixture::new();
         let o = order("BTC", Side::Buy, Pside::Long, 1.0, 99.0, false);
-        let d = f.run(&[o.clone()], &[o], DiffParams::default());
+        let d = f.run(std::slice::from_ref(&o), &[o], DiffParams::default());
         assert!(d.to_cancel.is_empty() && d.to_create.is_empty());
     }
 
@@ -281,14 +301,17 @@ mod tests {
         // price differs by 0.01/99 = 0.0101 % < 0.02 %
         let ideal = order("BTC", Side::Buy, Pside::Long, 1.0, 99.0, false);
         let open = order("BTC", Side::Buy, Pside::Long, 1.0, 99.01, false);
-        let d = f.run(&[ideal.clone()], &[open.clone()], DiffParams::default());
+        let d = f.run(std::slice::from_ref(&ideal), std::slice::from_ref(&open), DiffParams::default());
         assert!(d.to_cancel.is_empty() && d.to_create.is_empty());
         // 0.1/99 = 0.101 % > 0.02 %: replace it, but the create waits a cycle (within 0.2 %)
         let open = order("BTC", Side::Buy, Pside::Long, 1.0, 99.1, false);
-        let d = f.run(&[ideal.clone()], &[open.clone()], DiffParams::default());
+        let d = f.run(std::slice::from_ref(&ideal), std::slice::from_ref(&open), DiffParams::default());
         assert_eq!(d.to_cancel, vec![open]);
         assert!(d.to_create.is_empty());
-        assert_eq!(d.deferred_creates, vec![(ideal, DeferReason::ResemblesPendingCancel)]);
+        assert_eq!(
+            d.deferred_creates,
+            vec![(ideal, DeferReason::ResemblesPendingCancel)]
+        );
     }
 
     #[test]
@@ -299,7 +322,11 @@ mod tests {
         let stale_entry = order("BTC", Side::Buy, Pside::Long, 1.0, 90.0, false);
         let new_close = order("BTC", Side::Sell, Pside::Long, 1.0, 110.0, true);
         let short_entry = order("BTC", Side::Sell, Pside::Short, 1.0, 120.0, false);
-        let d = f.run(&[new_close.clone(), short_entry], &[stale_entry], DiffParams::default());
+        let d = f.run(
+            &[new_close.clone(), short_entry],
+            &[stale_entry],
+            DiffParams::default(),
+        );
         assert!(d.to_cancel.is_empty());
         assert_eq!(d.to_create, vec![new_close]);
     }
@@ -311,9 +338,22 @@ mod tests {
             .map(|i| order("BTC", Side::Buy, Pside::Long, 1.0, 99.0 - i as f64, i == 3))
             .collect();
         let ideal: Vec<LiveOrder> = (0..4)
-            .map(|i| order("BTC", Side::Sell, Pside::Short, 1.0, 110.0 + 5.0 * i as f64, false))
+            .map(|i| {
+                order(
+                    "BTC",
+                    Side::Sell,
+                    Pside::Short,
+                    1.0,
+                    110.0 + 5.0 * i as f64,
+                    false,
+                )
+            })
             .collect();
-        let params = DiffParams { max_n_cancellations_per_batch: 2, max_n_creations_per_batch: 2, ..Default::default() };
+        let params = DiffParams {
+            max_n_cancellations_per_batch: 2,
+            max_n_creations_per_batch: 2,
+            ..Default::default()
+        };
         let d = f.run(&ideal, &open, params);
         // reduce-only (price 96) first, then the closest other (99)
         let cancel_prices: Vec<f64> = d.to_cancel.iter().map(|o| o.price).collect();
@@ -321,16 +361,25 @@ mod tests {
         let create_prices: Vec<f64> = d.to_create.iter().map(|o| o.price).collect();
         assert_eq!(create_prices, vec![110.0, 115.0]);
         assert_eq!(d.deferred_creates.len(), 2);
-        assert!(d.deferred_creates.iter().all(|(_, r)| *r == DeferReason::BatchLimit));
+        assert!(d
+            .deferred_creates
+            .iter()
+            .all(|(_, r)| *r == DeferReason::BatchLimit));
     }
 
     #[test]
     fn recent_creations_and_state_changes_defer_creates() {
         let mut f = Fixture::new();
         let ideal = order("BTC", Side::Buy, Pside::Long, 1.0, 99.0, false);
-        f.recent.push(RecentCreation { order: ideal.clone(), created_ms: 90_000 });
+        f.recent.push(RecentCreation {
+            order: ideal.clone(),
+            created_ms: 90_000,
+        });
         let d = f.run(&[ideal.clone()], &[], DiffParams::default());
-        assert_eq!(d.deferred_creates, vec![(ideal.clone(), DeferReason::RecentExecution)]);
+        assert_eq!(
+            d.deferred_creates,
+            vec![(ideal.clone(), DeferReason::RecentExecution)]
+        );
         // 15 s later it is forgotten
         f.recent[0].created_ms = 85_000;
         f.changed.insert("BTC".into());

@@ -34,8 +34,15 @@ impl fmt::Display for OrchestratorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "orchestrator compute_ideal_orders failed: ")?;
         match self {
-            OrchestratorError::InvalidInput { field, symbol_idx, reason } => {
-                write!(f, "InvalidInput {{ field: {field:?}, symbol_idx: {symbol_idx:?} }}: {reason}")
+            OrchestratorError::InvalidInput {
+                field,
+                symbol_idx,
+                reason,
+            } => {
+                write!(
+                    f,
+                    "InvalidInput {{ field: {field:?}, symbol_idx: {symbol_idx:?} }}: {reason}"
+                )
             }
             other => {
                 write!(f, "{other:?}: ")?;
@@ -69,7 +76,10 @@ mod tests {
 
     #[test]
     fn message_starts_with_the_reference_form() {
-        let e = OrchestratorError::NonFiniteInput { field: "ema_bands", symbol_idx: Some(0) };
+        let e = OrchestratorError::NonFiniteInput {
+            field: "ema_bands",
+            symbol_idx: Some(0),
+        };
         assert!(e
             .to_string()
             .starts_with("orchestrator compute_ideal_orders failed: NonFiniteInput { field: \"ema_bands\", symbol_idx: Some(0) }"));

@@ -21,7 +21,10 @@ use crate::orders::{closes, entries};
 use crate::risk::twel_enforcer::{calc_twel_enforcer_orders, TwelEnforcerPosition};
 use crate::risk::twel_gate::{gate_entries_by_twel, GateEntry, GatePosition};
 use crate::risk::unstuck::{calc_unstucking_close, UnstuckPosition};
-use crate::types::{EmaBands, Order, OrderKind, Pside, StateParams};
+use crate::types::{
+    BotParams, EmaBands, ExchangeParams, Order, OrderKind, Position, Pside, StateParams,
+    TrailingBundle,
+};
 
 pub use error::OrchestratorError;
 pub use input::{Mode, OrchestratorInput, SymbolInput};
@@ -66,7 +69,11 @@ pub(crate) fn side_enabled(input: &OrchestratorInput, pside: Pside) -> bool {
     gp.total_wallet_exposure_limit > 0.0 && gp.n_positions > 0
 }
 
-pub(crate) fn effective_mode(input: &OrchestratorInput, sym: &SymbolInput, pside: Pside) -> EffectiveMode {
+pub(crate) fn effective_mode(
+    input: &OrchestratorInput,
+    sym: &SymbolInput,
+    pside: Pside,
+) -> EffectiveMode {
     if !side_enabled(input, pside) {
         return EffectiveMode::Manual;
     }
@@ -83,10 +90,19 @@ pub(crate) fn effective_mode(input: &OrchestratorInput, sym: &SymbolInput, pside
 }
 
 /// Bands from the three close EMAs of the side and the 1h log-range EMA (§10.1, §10.2).
-pub(crate) fn derive_indicators(sym: &SymbolInput, pside: Pside) -> Result<Indicators, OrchestratorError> {
+pub(crate) fn derive_indicators(
+    sym: &SymbolInput,
+    pside: Pside,
+) -> Result<Indicators, OrchestratorError> {
     let bp = &sym.side(pside).bot_params;
-    let missing = || OrchestratorError::MissingEma { symbol_idx: sym.symbol_idx };
-    let spans = [bp.ema_span_0, bp.ema_span_1, (bp.ema_span_0 * bp.ema_span_1).sqrt()];
+    let missing = || OrchestratorError::MissingEma {
+        symbol_idx: sym.symbol_idx,
+    };
+    let spans = [
+        bp.ema_span_0,
+        bp.ema_span_1,
+        (bp.ema_span_0 * bp.ema_span_1).sqrt(),
+    ];
     let mut upper = f64::NEG_INFINITY;
     let mut lower = f64::INFINITY;
     for span in spans {
@@ -95,10 +111,14 @@ pub(crate) fn derive_indicators(sym: &SymbolInput, pside: Pside) -> Result<Indic
         lower = lower.min(v);
     }
     if !(upper.is_finite() && lower.is_finite() && upper > 0.0 && lower > 0.0) {
-        return Err(OrchestratorError::NonFiniteInput { field: "ema_bands", symbol_idx: Some(sym.symbol_idx) });
+        return Err(OrchestratorError::NonFiniteInput {
+            field: "ema_bands",
+            symbol_idx: Some(sym.symbol_idx),
+        });
     }
     let volatility_1h = if bp.entry_volatility_ema_span_hours > 0.0 {
-        lookup_ema(&sym.emas.h1.log_range, bp.entry_volatility_ema_span_hours).ok_or_else(missing)?
+        lookup_ema(&sym.emas.h1.log_range, bp.entry_volatility_ema_span_hours)
+            .ok_or_else(missing)?
     } else {
         0.0
     };
@@ -108,7 +128,10 @@ pub(crate) fn derive_indicators(sym: &SymbolInput, pside: Pside) -> Result<Indic
             symbol_idx: Some(sym.symbol_idx),
         });
     }
-    Ok(Indicators { bands: EmaBands { upper, lower }, volatility_1h })
+    Ok(Indicators {
+        bands: EmaBands { upper, lower },
+        volatility_1h,
+    })
 }
 
 /// Minimum effective cost check (§8.6): may this symbol/side open an initial entry at all?
@@ -128,23 +151,34 @@ pub(crate) fn min_cost_ok(input: &OrchestratorInput, sym: &SymbolInput, pside: P
 }
 
 /// Computes the ideal orders for the whole portfolio.
-pub fn compute_ideal_orders(input: &OrchestratorInput) -> Result<OrchestratorOutput, OrchestratorError> {
+pub fn compute_ideal_orders(
+    input: &OrchestratorInput,
+) -> Result<OrchestratorOutput, OrchestratorError> {
     validate::validate(input)?;
     let n = input.symbols.len();
     let mut warnings = Vec::new();
     let mut modes = Vec::with_capacity(n);
     for sym in &input.symbols {
-        let pair = [effective_mode(input, sym, Pside::Long), effective_mode(input, sym, Pside::Short)];
+        let pair = [
+            effective_mode(input, sym, Pside::Long),
+            effective_mode(input, sym, Pside::Short),
+        ];
         for pside in Pside::BOTH {
             if sym.side(pside).position.size == 0.0 {
                 continue;
             }
             let at = (sym.symbol_idx, pside);
             if !side_enabled(input, pside) {
-                warnings.push(Warning::DisabledPsideHasPosition { symbol_idx: at.0, pside: at.1 });
+                warnings.push(Warning::DisabledPsideHasPosition {
+                    symbol_idx: at.0,
+                    pside: at.1,
+                });
             }
             if !sym.tradable {
-                warnings.push(Warning::NonTradableHasPosition { symbol_idx: at.0, pside: at.1 });
+                warnings.push(Warning::NonTradableHasPosition {
+                    symbol_idx: at.0,
+                    pside: at.1,
+                });
             }
         }
         modes.push(pair);
@@ -166,14 +200,17 @@ pub fn compute_ideal_orders(input: &OrchestratorInput) -> Result<OrchestratorOut
             let side = sym.side(pside);
             let has_position = side.position.size != 0.0;
             if mode == EffectiveMode::Panic {
-                plan[idx][pside.index()].closes.extend(panic_close(sym, pside));
+                plan[idx][pside.index()]
+                    .closes
+                    .extend(panic_close(sym, pside));
                 continue;
             }
             let allow_initial = slots[pside.index()].active[idx]
                 && !one_way_blocks[idx][pside.index()]
                 && min_cost_ok(input, sym, pside);
             let want_entries = mode.allows_initial_entries() && (has_position || allow_initial);
-            let want_closes = matches!(mode, EffectiveMode::Normal | EffectiveMode::TpOnly) && has_position;
+            let want_closes =
+                matches!(mode, EffectiveMode::Normal | EffectiveMode::TpOnly) && has_position;
             if !want_entries && !want_closes {
                 continue;
             }
@@ -260,9 +297,14 @@ pub fn compute_ideal_orders(input: &OrchestratorInput) -> Result<OrchestratorOut
             .filter(|sym| {
                 let idx = sym.symbol_idx;
                 let wel_order = OrderKind::CloseAutoReduceWel.for_side(pside);
-                !matches!(modes[idx][pside.index()], EffectiveMode::Manual | EffectiveMode::Panic)
-                    && sym.side(pside).position.size != 0.0
-                    && !plan[idx][pside.index()].closes.iter().any(|o| o.order_type == wel_order)
+                !matches!(
+                    modes[idx][pside.index()],
+                    EffectiveMode::Manual | EffectiveMode::Panic
+                ) && sym.side(pside).position.size != 0.0
+                    && !plan[idx][pside.index()]
+                        .closes
+                        .iter()
+                        .any(|o| o.order_type == wel_order)
             })
             .map(|sym| {
                 let side = sym.side(pside);
@@ -297,7 +339,13 @@ pub fn compute_ideal_orders(input: &OrchestratorInput) -> Result<OrchestratorOut
     for sym in &input.symbols {
         for pside in Pside::BOTH {
             let closes = &mut plan[sym.symbol_idx][pside.index()].closes;
-            trim::trim_closes_to_position(closes, pside, sym.side(pside).position.size, &sym.order_book, &sym.exchange);
+            trim::trim_closes_to_position(
+                closes,
+                pside,
+                sym.side(pside).position.size,
+                &sym.order_book,
+                &sym.exchange,
+            );
         }
     }
 
@@ -338,14 +386,23 @@ pub fn compute_ideal_orders(input: &OrchestratorInput) -> Result<OrchestratorOut
         if gate_entries.is_empty() {
             continue;
         }
-        let gated = gate_entries_by_twel(pside, input.balance, gp.total_wallet_exposure_limit, &positions, &gate_entries);
+        let gated = gate_entries_by_twel(
+            pside,
+            input.balance,
+            gp.total_wallet_exposure_limit,
+            &positions,
+            &gate_entries,
+        );
         for (idx, order) in gated {
             plan[idx][pside.index()].entries.push(order);
         }
     }
 
     let orders = ordering::order_output(input, plan_into_pairs(plan));
-    Ok(OrchestratorOutput { orders, diagnostics: Diagnostics { warnings } })
+    Ok(OrchestratorOutput {
+        orders,
+        diagnostics: Diagnostics { warnings },
+    })
 }
 
 fn plan_into_pairs(plan: Vec<[SideOrders; 2]>) -> ordering::PlannedOrders {
@@ -359,7 +416,8 @@ pub fn compute_ideal_orders_json(input_json: &str) -> Result<String, String> {
     let input: OrchestratorInput = serde_json::from_str(input_json)
         .map_err(|e| format!("failed to parse OrchestratorInput JSON: {e}"))?;
     let output = compute_ideal_orders(&input).map_err(|e| e.to_string())?;
-    serde_json::to_string(&output).map_err(|e| format!("failed to serialise orchestrator output: {e}"))
+    serde_json::to_string(&output)
+        .map_err(|e| format!("failed to serialise orchestrator output: {e}"))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -371,14 +429,48 @@ enum Generator {
 /// Next order only, or the full grid/ladder (§10.6). Live (no hints, no next candle) always
 /// gets the full list; the backtester expands only when the next order would fill in the next
 /// candle; peek hints name the symbols to expand.
-fn generate(input: &OrchestratorInput, sym: &SymbolInput, pside: Pside, state: &StateParams, which: Generator) -> Vec<Order> {
+fn generate(
+    input: &OrchestratorInput,
+    sym: &SymbolInput,
+    pside: Pside,
+    state: &StateParams,
+    which: Generator,
+) -> Vec<Order> {
     let side = sym.side(pside);
-    let (next, full): (fn(_, _, _, _, _, _) -> Order, fn(_, _, _, _, _, _) -> Vec<Order>) = match which {
+    type NextFn =
+        fn(Pside, &ExchangeParams, &StateParams, &BotParams, &Position, &TrailingBundle) -> Order;
+    type FullFn = fn(
+        Pside,
+        &ExchangeParams,
+        &StateParams,
+        &BotParams,
+        &Position,
+        &TrailingBundle,
+    ) -> Vec<Order>;
+    let (next, full): (NextFn, FullFn) = match which {
         Generator::Entries => (entries::calc_next_entry, entries::calc_entries),
         Generator::Closes => (closes::calc_next_close, closes::calc_closes),
     };
-    let call_next = || next(pside, &sym.exchange, state, &side.bot_params, &side.position, &side.trailing);
-    let call_full = || full(pside, &sym.exchange, state, &side.bot_params, &side.position, &side.trailing);
+    let call_next = || {
+        next(
+            pside,
+            &sym.exchange,
+            state,
+            &side.bot_params,
+            &side.position,
+            &side.trailing,
+        )
+    };
+    let call_full = || {
+        full(
+            pside,
+            &sym.exchange,
+            state,
+            &side.bot_params,
+            &side.position,
+            &side.trailing,
+        )
+    };
     let mut orders = if let Some(hints) = &input.peek_hints {
         let expand = match which {
             Generator::Entries => hints.expand_grid(pside, sym.symbol_idx),
@@ -391,7 +483,8 @@ fn generate(input: &OrchestratorInput, sym: &SymbolInput, pside: Pside, state: &
         }
     } else if let Some(candle) = &sym.next_candle {
         let order = call_next();
-        let fills_next = (order.qty > 0.0 && candle.low < order.price) || (order.qty < 0.0 && candle.high > order.price);
+        let fills_next = (order.qty > 0.0 && candle.low < order.price)
+            || (order.qty < 0.0 && candle.high > order.price);
         if candle.tradable && fills_next {
             call_full()
         } else {
@@ -418,5 +511,9 @@ fn panic_close(sym: &SymbolInput, pside: Pside) -> Option<Order> {
     if !(price.is_finite() && price > 0.0) {
         return None;
     }
-    Some(Order::new(qty, price, OrderKind::ClosePanic.for_side(pside)))
+    Some(Order::new(
+        qty,
+        price,
+        OrderKind::ClosePanic.for_side(pside),
+    ))
 }

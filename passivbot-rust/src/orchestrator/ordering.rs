@@ -31,7 +31,12 @@ pub(crate) fn order_output(input: &OrchestratorInput, plan: PlannedOrders) -> Ve
         for pside in Pside::BOTH {
             for (idx, sides) in plan.iter().enumerate() {
                 let (closes, entries) = &sides[pside.index()];
-                out.extend(closes.iter().chain(entries.iter()).map(|o| ideal(idx, pside, o)));
+                out.extend(
+                    closes
+                        .iter()
+                        .chain(entries.iter())
+                        .map(|o| ideal(idx, pside, o)),
+                );
             }
         }
         out.sort_by(|a, b| {
@@ -55,7 +60,12 @@ pub(crate) fn order_output(input: &OrchestratorInput, plan: PlannedOrders) -> Ve
                 let (closes, entries) = &mut sides[pside.index()];
                 closes.sort_by(|a, b| cmp_within_group(a, b, book));
                 entries.sort_by(|a, b| cmp_within_group(a, b, book));
-                out.extend(closes.iter().chain(entries.iter()).map(|o| ideal(idx, pside, o)));
+                out.extend(
+                    closes
+                        .iter()
+                        .chain(entries.iter())
+                        .map(|o| ideal(idx, pside, o)),
+                );
             }
         }
     }

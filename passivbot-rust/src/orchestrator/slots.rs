@@ -14,7 +14,11 @@ pub(crate) struct SideSlots {
 }
 
 impl SideSlots {
-    pub fn compute(input: &OrchestratorInput, modes: &[[EffectiveMode; 2]], pside: Pside) -> SideSlots {
+    pub fn compute(
+        input: &OrchestratorInput,
+        modes: &[[EffectiveMode; 2]],
+        pside: Pside,
+    ) -> SideSlots {
         let n = input.symbols.len();
         let gp = input.global.global_bot_params.side(pside);
         let forced: Vec<usize> = input
@@ -25,7 +29,11 @@ impl SideSlots {
             .collect();
         let n_tradable = input.symbols.iter().filter(|s| s.tradable).count();
         let effective_n_positions = gp.n_positions.min(n_tradable).max(forced.len());
-        let mut active: Vec<bool> = input.symbols.iter().map(|s| s.side(pside).position.size != 0.0).collect();
+        let mut active: Vec<bool> = input
+            .symbols
+            .iter()
+            .map(|s| s.side(pside).position.size != 0.0)
+            .collect();
         let mut count = active.iter().filter(|&&a| a).count();
         if side_enabled(input, pside) && count < effective_n_positions {
             for &idx in &forced {
@@ -46,9 +54,13 @@ impl SideSlots {
                         enabled: s.tradable
                             && modes[s.symbol_idx][pside.index()].allows_initial_entries()
                             && min_cost_ok(input, s, pside),
-                        volume_score: lookup_ema(&s.emas.m1.volume, gp.filter_volume_ema_span).unwrap_or(0.0),
-                        volatility_score: lookup_ema(&s.emas.m1.log_range, gp.filter_volatility_ema_span)
+                        volume_score: lookup_ema(&s.emas.m1.volume, gp.filter_volume_ema_span)
                             .unwrap_or(0.0),
+                        volatility_score: lookup_ema(
+                            &s.emas.m1.log_range,
+                            gp.filter_volatility_ema_span,
+                        )
+                        .unwrap_or(0.0),
                     })
                     .collect();
                 let ranked = select_coin_indices(
@@ -69,13 +81,19 @@ impl SideSlots {
                 }
             }
         }
-        SideSlots { active, effective_n_positions }
+        SideSlots {
+            active,
+            effective_n_positions,
+        }
     }
 }
 
 /// One-way mode (§10.5): at most one side per symbol may hold or open a position.
 /// Returns `[block_long_initial, block_short_initial]` per symbol.
-pub(crate) fn one_way_blocks(input: &OrchestratorInput, modes: &[[EffectiveMode; 2]]) -> Vec<[bool; 2]> {
+pub(crate) fn one_way_blocks(
+    input: &OrchestratorInput,
+    modes: &[[EffectiveMode; 2]],
+) -> Vec<[bool; 2]> {
     input
         .symbols
         .iter()
@@ -92,22 +110,27 @@ pub(crate) fn one_way_blocks(input: &OrchestratorInput, modes: &[[EffectiveMode;
                 (false, false) => {}
             }
             let can = |pside: Pside| {
-                side_enabled(input, pside) && modes[sym.symbol_idx][pside.index()].allows_initial_entries()
+                side_enabled(input, pside)
+                    && modes[sym.symbol_idx][pside.index()].allows_initial_entries()
             };
             match (can(Pside::Long), can(Pside::Short)) {
                 (true, false) => [false, true],
                 (false, true) => [true, false],
                 (false, false) => [true, true],
                 (true, true) => {
-                    let (Ok(long), Ok(short)) =
-                        (derive_indicators(sym, Pside::Long), derive_indicators(sym, Pside::Short))
-                    else {
+                    let (Ok(long), Ok(short)) = (
+                        derive_indicators(sym, Pside::Long),
+                        derive_indicators(sym, Pside::Short),
+                    ) else {
                         return [false, false];
                     };
-                    let dist_long =
-                        long.bands.lower * (1.0 - sym.long.bot_params.entry_initial_ema_dist) / sym.order_book.bid - 1.0;
-                    let dist_short =
-                        1.0 - short.bands.upper * (1.0 + sym.short.bot_params.entry_initial_ema_dist) / sym.order_book.ask;
+                    let dist_long = long.bands.lower
+                        * (1.0 - sym.long.bot_params.entry_initial_ema_dist)
+                        / sym.order_book.bid
+                        - 1.0;
+                    let dist_short = 1.0
+                        - short.bands.upper * (1.0 + sym.short.bot_params.entry_initial_ema_dist)
+                            / sym.order_book.ask;
                     if dist_long >= dist_short {
                         [false, true]
                     } else {

@@ -59,7 +59,11 @@ pub(crate) fn trim_closes_to_position(
         closes[0].qty = close_sign * pos_abs;
         return;
     }
-    let total: f64 = closes.iter().filter(|o| o.qty * close_sign > 0.0).map(|o| o.qty.abs()).sum();
+    let total: f64 = closes
+        .iter()
+        .filter(|o| o.qty * close_sign > 0.0)
+        .map(|o| o.qty.abs())
+        .sum();
     if total > pos_abs + EPS {
         // Furthest from the market is trimmed first.
         closes.sort_by(|a, b| {
@@ -83,7 +87,10 @@ pub(crate) fn trim_closes_to_position(
                 } else if new_q < min_qty {
                     excess = 0.0;
                 } else {
-                    kept.push(Order { qty: close_sign * new_q, ..o });
+                    kept.push(Order {
+                        qty: close_sign * new_q,
+                        ..o
+                    });
                     excess = 0.0;
                 }
             }
@@ -104,7 +111,8 @@ pub(crate) fn trim_closes_to_position(
         closes.sort_by(|a, b| cmp_closest_first(a, b, book));
         let last = closes.len() - 1;
         let others: f64 = closes[..last].iter().map(|o| o.qty.abs()).sum();
-        let new_q = round_(pos_abs - others, exchange.qty_step).min(round_(pos_abs, exchange.qty_step));
+        let new_q =
+            round_(pos_abs - others, exchange.qty_step).min(round_(pos_abs, exchange.qty_step));
         closes[last].qty = close_sign * new_q;
     }
 }
@@ -115,7 +123,13 @@ mod tests {
     use crate::types::OrderType;
 
     fn ex() -> ExchangeParams {
-        ExchangeParams { qty_step: 0.1, price_step: 0.1, min_qty: 0.1, min_cost: 0.0, c_mult: 1.0 }
+        ExchangeParams {
+            qty_step: 0.1,
+            price_step: 0.1,
+            min_qty: 0.1,
+            min_cost: 0.0,
+            c_mult: 1.0,
+        }
     }
 
     // §18.14 (reference crate test): closes 1 @ 101 and 1 @ 100.5 against a 1.5 position with
@@ -126,7 +140,10 @@ mod tests {
             Order::new(-1.0, 101.0, OrderType::CloseGridLong),
             Order::new(-1.0, 100.5, OrderType::CloseGridLong),
         ];
-        let book = OrderBook { bid: 100.0, ask: 100.0 };
+        let book = OrderBook {
+            bid: 100.0,
+            ask: 100.0,
+        };
         trim_closes_to_position(&mut closes, Pside::Long, 1.5, &book, &ex());
         let mut got: Vec<(f64, f64)> = closes.iter().map(|o| (o.price, o.qty)).collect();
         got.sort_by(|a, b| cmp_f64(a.0, b.0));
@@ -135,20 +152,36 @@ mod tests {
 
     #[test]
     fn position_below_min_qty_keeps_only_the_closest_close_for_the_whole_size() {
-        let exchange = ExchangeParams { min_qty: 1.0, qty_step: 0.1, ..ex() };
+        let exchange = ExchangeParams {
+            min_qty: 1.0,
+            qty_step: 0.1,
+            ..ex()
+        };
         let mut closes = vec![
             Order::new(0.3, 95.0, OrderType::CloseGridShort),
             Order::new(0.3, 99.0, OrderType::CloseGridShort),
         ];
-        let book = OrderBook { bid: 100.0, ask: 100.0 };
+        let book = OrderBook {
+            bid: 100.0,
+            ask: 100.0,
+        };
         trim_closes_to_position(&mut closes, Pside::Short, -0.5, &book, &exchange);
-        assert_eq!(closes, vec![Order::new(0.5, 99.0, OrderType::CloseGridShort)]);
+        assert_eq!(
+            closes,
+            vec![Order::new(0.5, 99.0, OrderType::CloseGridShort)]
+        );
     }
 
     #[test]
     fn empty_position_drops_every_close() {
         let mut closes = vec![Order::new(-1.0, 101.0, OrderType::CloseGridLong)];
-        trim_closes_to_position(&mut closes, Pside::Long, 0.0, &OrderBook { bid: 1.0, ask: 1.0 }, &ex());
+        trim_closes_to_position(
+            &mut closes,
+            Pside::Long,
+            0.0,
+            &OrderBook { bid: 1.0, ask: 1.0 },
+            &ex(),
+        );
         assert!(closes.is_empty());
     }
 
@@ -156,14 +189,24 @@ mod tests {
     fn dust_remainder_is_absorbed_by_the_furthest_close() {
         // Position 2.05 with qty_step 0.01, min qty 0.1: closes 1 + 1 leave 0.05 < min qty,
         // so the furthest close (102) takes it: round(2.05 - 1) = 1.05.
-        let exchange = ExchangeParams { qty_step: 0.01, min_qty: 0.1, ..ex() };
+        let exchange = ExchangeParams {
+            qty_step: 0.01,
+            min_qty: 0.1,
+            ..ex()
+        };
         let mut closes = vec![
             Order::new(-1.0, 101.0, OrderType::CloseGridLong),
             Order::new(-1.0, 102.0, OrderType::CloseGridLong),
         ];
-        let book = OrderBook { bid: 100.0, ask: 100.0 };
+        let book = OrderBook {
+            bid: 100.0,
+            ask: 100.0,
+        };
         trim_closes_to_position(&mut closes, Pside::Long, 2.05, &book, &exchange);
-        assert_eq!(closes[1], Order::new(-1.05, 102.0, OrderType::CloseGridLong));
+        assert_eq!(
+            closes[1],
+            Order::new(-1.05, 102.0, OrderType::CloseGridLong)
+        );
         assert_eq!(closes[0].qty, -1.0);
     }
 }

@@ -7,7 +7,11 @@ use super::input::OrchestratorInput;
 use crate::types::{BotParams, Pside};
 
 fn invalid(field: String, symbol_idx: Option<usize>, reason: String) -> OrchestratorError {
-    OrchestratorError::InvalidInput { field, symbol_idx, reason }
+    OrchestratorError::InvalidInput {
+        field,
+        symbol_idx,
+        reason,
+    }
 }
 
 /// `path` is only built when a value is bad: this runs every minute of a backtest.
@@ -20,16 +24,26 @@ fn check_bot_params(
         return Ok(());
     }
     let key = bp.first_non_finite().unwrap_or("?");
-    Err(invalid(format!("{}.{key}", path()), symbol_idx, "must be a finite number".into()))
+    Err(invalid(
+        format!("{}.{key}", path()),
+        symbol_idx,
+        "must be a finite number".into(),
+    ))
 }
 
 pub(crate) fn validate(input: &OrchestratorInput) -> Result<(), OrchestratorError> {
     if !input.balance.is_finite() {
-        return Err(OrchestratorError::NonFiniteInput { field: "balance", symbol_idx: None });
+        return Err(OrchestratorError::NonFiniteInput {
+            field: "balance",
+            symbol_idx: None,
+        });
     }
     for (pos, sym) in input.symbols.iter().enumerate() {
         if sym.symbol_idx != pos {
-            return Err(OrchestratorError::NonContiguousSymbolIdx { pos, symbol_idx: sym.symbol_idx });
+            return Err(OrchestratorError::NonContiguousSymbolIdx {
+                pos,
+                symbol_idx: sym.symbol_idx,
+            });
         }
         let book = sym.order_book;
         if !(book.bid.is_finite() && book.bid > 0.0 && book.ask.is_finite() && book.ask > 0.0) {
@@ -43,11 +57,23 @@ pub(crate) fn validate(input: &OrchestratorInput) -> Result<(), OrchestratorErro
         ("global.unstuck_allowance_short", g.unstuck_allowance_short),
     ] {
         if !v.is_finite() {
-            return Err(invalid(name.into(), None, format!("must be a finite number, got {v}")));
+            return Err(invalid(
+                name.into(),
+                None,
+                format!("must be a finite number, got {v}"),
+            ));
         }
     }
-    check_bot_params(&g.global_bot_params.long, || "global.global_bot_params.long".into(), None)?;
-    check_bot_params(&g.global_bot_params.short, || "global.global_bot_params.short".into(), None)?;
+    check_bot_params(
+        &g.global_bot_params.long,
+        || "global.global_bot_params.long".into(),
+        None,
+    )?;
+    check_bot_params(
+        &g.global_bot_params.short,
+        || "global.global_bot_params.short".into(),
+        None,
+    )?;
 
     for (pos, sym) in input.symbols.iter().enumerate() {
         let at = Some(pos);
@@ -61,8 +87,16 @@ pub(crate) fn validate(input: &OrchestratorInput) -> Result<(), OrchestratorErro
         ] {
             let ok = v.is_finite() && if strictly_positive { v > 0.0 } else { v >= 0.0 };
             if !ok {
-                let allowed = if strictly_positive { "finite and > 0" } else { "finite and >= 0" };
-                return Err(invalid(format!("symbols[{pos}].exchange.{name}"), at, format!("must be {allowed}, got {v}")));
+                let allowed = if strictly_positive {
+                    "finite and > 0"
+                } else {
+                    "finite and >= 0"
+                };
+                return Err(invalid(
+                    format!("symbols[{pos}].exchange.{name}"),
+                    at,
+                    format!("must be {allowed}, got {v}"),
+                ));
             }
         }
         if !sym.effective_min_cost.is_finite() {
@@ -77,7 +111,10 @@ pub(crate) fn validate(input: &OrchestratorInput) -> Result<(), OrchestratorErro
                 return Err(invalid(
                     format!("symbols[{pos}].next_candle"),
                     at,
-                    format!("low and high must be finite, got low={} high={}", c.low, c.high),
+                    format!(
+                        "low and high must be finite, got low={} high={}",
+                        c.low, c.high
+                    ),
                 ));
             }
         }
@@ -89,14 +126,22 @@ pub(crate) fn validate(input: &OrchestratorInput) -> Result<(), OrchestratorErro
                 return Err(invalid(
                     format!("{}.position", path()),
                     at,
-                    format!("size and price must be finite, got size={} price={}", p.size, p.price),
+                    format!(
+                        "size and price must be finite, got size={} price={}",
+                        p.size, p.price
+                    ),
                 ));
             }
             if p.size * pside.sign() < 0.0 {
                 return Err(invalid(
                     format!("{}.position.size", path()),
                     at,
-                    format!("a {} position size must be {} 0, got {}", pside.as_str(), if pside == Pside::Long { ">=" } else { "<=" }, p.size),
+                    format!(
+                        "a {} position size must be {} 0, got {}",
+                        pside.as_str(),
+                        if pside == Pside::Long { ">=" } else { "<=" },
+                        p.size
+                    ),
                 ));
             }
             if p.size != 0.0 && p.price <= 0.0 {
@@ -107,8 +152,20 @@ pub(crate) fn validate(input: &OrchestratorInput) -> Result<(), OrchestratorErro
                 ));
             }
             let t = side.trailing;
-            if [t.min_since_open, t.max_since_min, t.max_since_open, t.min_since_max].iter().any(|v| v.is_nan()) {
-                return Err(invalid(format!("{}.trailing", path()), at, "trailing bundle values must not be NaN".into()));
+            if [
+                t.min_since_open,
+                t.max_since_min,
+                t.max_since_open,
+                t.min_since_max,
+            ]
+            .iter()
+            .any(|v| v.is_nan())
+            {
+                return Err(invalid(
+                    format!("{}.trailing", path()),
+                    at,
+                    "trailing bundle values must not be NaN".into(),
+                ));
             }
             check_bot_params(&side.bot_params, || format!("{}.bot_params", path()), at)?;
         }

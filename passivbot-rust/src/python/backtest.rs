@@ -21,7 +21,9 @@ fn parse_list<T>(
     name: &str,
     parse: fn(&serde_json::Value, &str) -> Result<T, String>,
 ) -> PyResult<Vec<T>> {
-    let list = obj.cast::<PyList>().map_err(|_| value_error(format!("{name} must be a list of dicts")))?;
+    let list = obj
+        .cast::<PyList>()
+        .map_err(|_| value_error(format!("{name} must be a list of dicts")))?;
     let mut out = Vec::with_capacity(list.len());
     for (i, item) in list.iter().enumerate() {
         let path = format!("{name}[{i}]");
@@ -62,14 +64,19 @@ fn run_backtest<'py>(
     progress: Option<Py<PyAny>>,
 ) -> PyResult<(Py<PyAny>, Py<PyAny>, Bound<'py, PyDict>, Bound<'py, PyDict>)> {
     let bot: Vec<BotParamsPair> = parse_list(bot_params, "bot_params", bot_params_pair_from_value)?;
-    let exchange: Vec<ExchangeParams> =
-        parse_list(exchange_params_list, "exchange_params_list", exchange_params_from_value)?;
+    let exchange: Vec<ExchangeParams> = parse_list(
+        exchange_params_list,
+        "exchange_params_list",
+        exchange_params_from_value,
+    )?;
     let params_value = to_json_value(backtest_params, "backtest_params")?;
     let params: BacktestParams = serde_json::from_value(params_value)
         .map_err(|e| value_error(format!("backtest_params: {e}")))?;
     let shape = hlcvs.shape().to_vec();
     if shape.len() != 3 || shape[2] != 4 {
-        return Err(value_error(format!("hlcvs must have shape (minutes, coins, 4), got {shape:?}")));
+        return Err(value_error(format!(
+            "hlcvs must have shape (minutes, coins, 4), got {shape:?}"
+        )));
     }
     let data = hlcvs
         .as_slice()
@@ -97,12 +104,22 @@ fn run_backtest<'py>(
         let names = &params.coins;
         let rows = PyList::empty(py);
         for f in &out.fills {
-            let coin = names.get(f.coin_idx).cloned().unwrap_or_else(|| f.coin_idx.to_string());
+            let coin = names
+                .get(f.coin_idx)
+                .cloned()
+                .unwrap_or_else(|| f.coin_idx.to_string());
             let row = PyList::empty(py);
             row.append(f.index)?;
             row.append(f.timestamp_ms)?;
             row.append(coin)?;
-            for v in [f.pnl, f.fee_paid, f.usd_total_balance, f.btc_cash_wallet, f.usd_cash_wallet, f.btc_price] {
+            for v in [
+                f.pnl,
+                f.fee_paid,
+                f.usd_total_balance,
+                f.btc_cash_wallet,
+                f.usd_cash_wallet,
+                f.btc_price,
+            ] {
                 row.append(v)?;
             }
             for v in [f.qty, f.price, f.psize, f.pprice] {
@@ -126,11 +143,18 @@ fn run_backtest<'py>(
         let equities = if eq.is_empty() {
             numpy::PyArray2::<f64>::zeros(py, [0, 3], false).into_any()
         } else {
-            PyArray2::from_vec2(py, &eq).map_err(|e| value_error(e.to_string()))?.into_any()
+            PyArray2::from_vec2(py, &eq)
+                .map_err(|e| value_error(e.to_string()))?
+                .into_any()
         };
         (fills.unbind(), equities.unbind())
     };
-    Ok((fills, equities, analysis_dict(py, &out.analysis_usd)?, analysis_dict(py, &out.analysis_btc)?))
+    Ok((
+        fills,
+        equities,
+        analysis_dict(py, &out.analysis_usd)?,
+        analysis_dict(py, &out.analysis_btc)?,
+    ))
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

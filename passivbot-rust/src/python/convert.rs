@@ -15,9 +15,9 @@ pub fn to_json_value(obj: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
         let v = f.value();
-        return Number::from_f64(v)
-            .map(Value::Number)
-            .ok_or_else(|| PyValueError::new_err(format!("{path}: must be a finite number, got {v}")));
+        return Number::from_f64(v).map(Value::Number).ok_or_else(|| {
+            PyValueError::new_err(format!("{path}: must be a finite number, got {v}"))
+        });
     }
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(Value::String(s.to_str()?.to_owned()));
@@ -46,9 +46,9 @@ pub fn to_json_value(obj: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
     }
     // numpy floating scalars other than float64
     if let Ok(v) = obj.extract::<f64>() {
-        return Number::from_f64(v)
-            .map(Value::Number)
-            .ok_or_else(|| PyValueError::new_err(format!("{path}: must be a finite number, got {v}")));
+        return Number::from_f64(v).map(Value::Number).ok_or_else(|| {
+            PyValueError::new_err(format!("{path}: must be a finite number, got {v}"))
+        });
     }
     Err(PyValueError::new_err(format!(
         "{path}: unsupported value of type {}",

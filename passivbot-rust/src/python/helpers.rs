@@ -69,7 +69,13 @@ fn calc_wallet_exposure(c_mult: f64, balance: f64, position_size: f64, position_
 }
 
 #[pyfunction]
-fn calc_new_psize_pprice(psize: f64, pprice: f64, qty: f64, price: f64, qty_step: f64) -> (f64, f64) {
+fn calc_new_psize_pprice(
+    psize: f64,
+    pprice: f64,
+    qty: f64,
+    price: f64,
+    qty_step: f64,
+) -> (f64, f64) {
     math::calc_new_psize_pprice(psize, pprice, qty, price, qty_step)
 }
 
@@ -89,8 +95,20 @@ fn hysteresis(val: f64, prev_val: f64, pct: f64) -> f64 {
 }
 
 #[pyfunction]
-fn calc_min_entry_qty_py(price: f64, c_mult: f64, qty_step: f64, min_qty: f64, min_cost: f64) -> f64 {
-    let exchange = crate::types::ExchangeParams { qty_step, price_step: 0.0, min_qty, min_cost, c_mult };
+fn calc_min_entry_qty_py(
+    price: f64,
+    c_mult: f64,
+    qty_step: f64,
+    min_qty: f64,
+    min_cost: f64,
+) -> f64 {
+    let exchange = crate::types::ExchangeParams {
+        qty_step,
+        price_step: 0.0,
+        min_qty,
+        min_cost,
+        c_mult,
+    };
     math::calc_min_entry_qty(price, &exchange)
 }
 
@@ -98,13 +116,19 @@ fn pside_from_int(pside: i64) -> PyResult<Pside> {
     match pside {
         0 => Ok(Pside::Long),
         1 => Ok(Pside::Short),
-        _ => Err(PyValueError::new_err(format!("invalid pside {pside}; expected 0 (long) or 1 (short)"))),
+        _ => Err(PyValueError::new_err(format!(
+            "invalid pside {pside}; expected 0 (long) or 1 (short)"
+        ))),
     }
 }
 
 #[pyfunction]
 fn calc_pprice_diff_int(pside: i64, pprice: f64, price: f64) -> PyResult<f64> {
-    Ok(math::calc_pprice_diff(pside_from_int(pside)?, pprice, price))
+    Ok(math::calc_pprice_diff(
+        pside_from_int(pside)?,
+        pprice,
+        price,
+    ))
 }
 
 #[pyfunction]
@@ -137,7 +161,10 @@ fn order_type_snake_to_id(name: &str) -> PyResult<u16> {
 
 #[pyfunction]
 fn all_order_types_ids() -> BTreeMap<u16, &'static str> {
-    OrderType::ALL.iter().map(|t| (t.id(), t.as_snake())).collect()
+    OrderType::ALL
+        .iter()
+        .map(|t| (t.id(), t.as_snake()))
+        .collect()
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -159,12 +186,21 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(calc_min_entry_qty_py, m)?)?;
     m.add_function(wrap_pyfunction!(calc_pprice_diff_int, m)?)?;
     // The reference registers the same function under two more names.
-    m.add("calc_pside_price_diff_int", m.getattr("calc_pprice_diff_int")?)?;
-    m.add("calc_price_diff_pside_int", m.getattr("calc_pprice_diff_int")?)?;
+    m.add(
+        "calc_pside_price_diff_int",
+        m.getattr("calc_pprice_diff_int")?,
+    )?;
+    m.add(
+        "calc_price_diff_pside_int",
+        m.getattr("calc_pprice_diff_int")?,
+    )?;
     m.add_function(wrap_pyfunction!(calc_order_price_diff, m)?)?;
     m.add_function(wrap_pyfunction!(order_type_id_to_snake, m)?)?;
     m.add_function(wrap_pyfunction!(order_type_snake_to_id, m)?)?;
-    m.add("get_order_id_type_from_string", m.getattr("order_type_snake_to_id")?)?;
+    m.add(
+        "get_order_id_type_from_string",
+        m.getattr("order_type_snake_to_id")?,
+    )?;
     m.add_function(wrap_pyfunction!(all_order_types_ids, m)?)?;
     Ok(())
 }

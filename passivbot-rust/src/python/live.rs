@@ -13,7 +13,8 @@ use crate::types::Pside;
 
 fn parse<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<T> {
     let value = to_json_value(obj, name)?;
-    serde_json::from_value(value).map_err(|e| PyValueError::new_err(format!("diff_orders: {name}: {e}")))
+    serde_json::from_value(value)
+        .map_err(|e| PyValueError::new_err(format!("diff_orders: {name}: {e}")))
 }
 
 /// Plan cancellations and creations from ideal vs open orders.

@@ -10,7 +10,8 @@ use crate::orchestrator::{self, OrchestratorInput, Warning};
 #[pyfunction]
 fn compute_ideal_orders_json(py: Python<'_>, input_json: &str) -> PyResult<String> {
     let input = input_json.to_owned();
-    py.detach(move || orchestrator::compute_ideal_orders_json(&input)).map_err(PyValueError::new_err)
+    py.detach(move || orchestrator::compute_ideal_orders_json(&input))
+        .map_err(PyValueError::new_err)
 }
 
 /// One ideal order.
