@@ -209,3 +209,8 @@ def test_acronym_collision_with_an_existing_flag():
 
 def test_glue_negative_values():
     assert glue_negative_values(["--x", "-0.1,0.2", "-lnp", "-1"]) == ["--x=-0.1,0.2", "-lnp", "-1"]
+
+
+def test_unknown_section_prefix_is_a_programming_error():
+    with pytest.raises(ValueError, match=r"no config key under \['live.hedge'\]"):
+        add_config_arguments(argparse.ArgumentParser(), sections=("bot", "live.hedge"))

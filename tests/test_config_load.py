@@ -181,3 +181,12 @@ def test_scoring_and_limits_are_canonicalised(tmp_path):
         {"metric": "drawdown_worst_usd", "penalize_if": "auto", "value": 0.333},
         {"metric": "loss_profit_ratio", "penalize_if": "auto", "value": 0.9},
     ]
+
+
+def test_pareto_member_artifact_keys_are_dropped_silently(tmp_path):
+    data = v77_config(backtest__end_date="2025-06-01")
+    data["metrics"] = {"stats": {"adg_usd": {"mean": 0.001}}}
+    data["analyses"] = {}
+    data["results_filename"] = "x"
+    cfg = load(write(tmp_path / "member.json", data), now=NOW)
+    assert cfg["_warnings"] == [] and "metrics" not in cfg

@@ -169,8 +169,12 @@ def add_config_arguments(
     (`"live.approved_coins"`). Returns {dotted path: short flag} for the registered leaves.
     Flags default to "not given" (the attribute is absent from the parsed namespace).
     """
+    leaves = template_leaves()
+    unknown = [s for s in sections if not any(_selected(path, [s]) for path, _ in leaves)]
+    if unknown:
+        raise ValueError(f"add_config_arguments: no config key under {unknown}")
     registered: dict[str, str] = {}
-    for path, template_value in template_leaves():
+    for path, template_value in leaves:
         if not _selected(path, sections):
             continue
         type_fn, metavar = value_type(path, template_value)

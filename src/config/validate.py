@@ -31,8 +31,11 @@ log = logging.getLogger(__name__)
 UTC = timezone(timedelta(0))  # datetime.UTC needs Python 3.11
 
 _ALL_PATHS = [path for path, _ in iter_fields()]
-# Leaves whose value is a free-form mapping: their keys are not checked against the schema.
-_FREE_FORM = ("coin_overrides", "coin_sources", "aggregate", "scenarios", "limits", "coins", "any")
+# Top-level keys of result files (Pareto members, backtest/optimizer dumps) next to the config
+# sections: not config, dropped without a warning.
+ARTIFACT_KEYS = frozenset(
+    ["analysis", "analyses", "analyses_combined", "metrics", "suite_metrics", "results_dir", "results_filename"]
+)
 
 
 def closest_key(name: str, siblings: list[str], full_path: str) -> str | None:
@@ -68,7 +71,8 @@ def drop_unknown_keys(cfg: dict[str, Any], errors: ErrorCollector, node: Node = 
             continue  # loader metadata
         if not isinstance(key, str) or key not in node:
             del cfg[key]
-            warnings.append(warn_unknown(path, list(node)))
+            if prefix or key not in ARTIFACT_KEYS:
+                warnings.append(warn_unknown(path, list(node)))
             continue
         child = node[key]
         if isinstance(child, dict):
