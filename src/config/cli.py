@@ -234,14 +234,15 @@ def _coerce(new: Any, old: Any) -> Any:
     return new
 
 
-def _check_cli_value(path: str, value: Any) -> None:
-    """Reject a clearly invalid value right away, naming the flag."""
+def _check_cli_value(path: str, value: Any) -> Any:
+    """The value as the config will hold it; a clearly invalid one is rejected, naming the flag."""
     node = lookup(path)
     if isinstance(node, Field) and node.kind not in ("coins", "bounds", "limits", "scenarios", "aggregate"):
         try:
-            check_value(value, node)
+            return check_value(value, node)
         except (ValueError, TypeError) as exc:
             raise ValueError(f"--{path} {value!r}: {exc}") from None
+    return value
 
 
 def apply_cli_overrides(config: dict[str, Any], args: argparse.Namespace, *, now: Any = None) -> dict[str, Any]:
@@ -261,14 +262,14 @@ def apply_cli_overrides(config: dict[str, Any], args: argparse.Namespace, *, now
         old = parent.get(parts[-1])
         value = _coerce(given[path], old)
         try:
-            _check_cli_value(path, value)
+            value = _check_cli_value(path, value)
         except ValueError as exc:
             problems.append(str(exc))
             continue
         if parts[0] == "live" and parts[-1] in COIN_KEYS:
             sources[parts[-1]] = copy.deepcopy(value)
         parent[parts[-1]] = value
-        log.info("[config] changed %s %s -> %s", path, old, value)
+        log.info("[config] changed %s %r -> %r", path, old, value)
     if problems:
         raise ConfigError(problems)
     # Coin lists are re-derived from their sources (files re-read, approved minus ignored again).

@@ -99,7 +99,7 @@ def format_config(
         cfg, flavor = to_current_layout(body)
         migrate(cfg)
     except ConfigError as exc:
-        errors.add(str(exc))
+        errors.extend(exc)
         errors.raise_if_any()
         raise  # unreachable: keeps type checkers happy
     if base_dir is None and metadata.get("_base_dir"):
