@@ -291,7 +291,11 @@ mod tests {
     fn exact_matches_are_left_alone() {
         let f = Fixture::new();
         let o = order("BTC", Side::Buy, Pside::Long, 1.0, 99.0, false);
-        let d = f.run(std::slice::from_ref(&o), &[o], DiffParams::default());
+        let d = f.run(
+            std::slice::from_ref(&o),
+            std::slice::from_ref(&o),
+            DiffParams::default(),
+        );
         assert!(d.to_cancel.is_empty() && d.to_create.is_empty());
     }
 
@@ -301,11 +305,19 @@ mod tests {
         // price differs by 0.01/99 = 0.0101 % < 0.02 %
         let ideal = order("BTC", Side::Buy, Pside::Long, 1.0, 99.0, false);
         let open = order("BTC", Side::Buy, Pside::Long, 1.0, 99.01, false);
-        let d = f.run(std::slice::from_ref(&ideal), std::slice::from_ref(&open), DiffParams::default());
+        let d = f.run(
+            std::slice::from_ref(&ideal),
+            std::slice::from_ref(&open),
+            DiffParams::default(),
+        );
         assert!(d.to_cancel.is_empty() && d.to_create.is_empty());
         // 0.1/99 = 0.101 % > 0.02 %: replace it, but the create waits a cycle (within 0.2 %)
         let open = order("BTC", Side::Buy, Pside::Long, 1.0, 99.1, false);
-        let d = f.run(std::slice::from_ref(&ideal), std::slice::from_ref(&open), DiffParams::default());
+        let d = f.run(
+            std::slice::from_ref(&ideal),
+            std::slice::from_ref(&open),
+            DiffParams::default(),
+        );
         assert_eq!(d.to_cancel, vec![open]);
         assert!(d.to_create.is_empty());
         assert_eq!(
