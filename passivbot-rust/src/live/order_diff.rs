@@ -387,7 +387,7 @@ mod tests {
             order: ideal.clone(),
             created_ms: 90_000,
         });
-        let d = f.run(&[ideal.clone()], &[], DiffParams::default());
+        let d = f.run(std::slice::from_ref(&ideal), &[], DiffParams::default());
         assert_eq!(
             d.deferred_creates,
             vec![(ideal.clone(), DeferReason::RecentExecution)]
@@ -395,7 +395,7 @@ mod tests {
         // 15 s later it is forgotten
         f.recent[0].created_ms = 85_000;
         f.changed.insert("BTC".into());
-        let d = f.run(&[ideal.clone()], &[], DiffParams::default());
+        let d = f.run(std::slice::from_ref(&ideal), &[], DiffParams::default());
         assert_eq!(d.deferred_creates, vec![(ideal, DeferReason::StateChanged)]);
     }
 }
