@@ -11,8 +11,26 @@ from config import template_config
 
 NOW = datetime(2025, 6, 5, 12, 30, tzinfo=timezone(timedelta(0)))
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_COINS = ["ADA", "AVAX", "BCH", "BNB", "BTC", "DOGE", "DOT", "ENA", "ETC", "ETH",
-                "LAYER", "LINK", "LTC", "SOL", "SUI", "XLM", "XMR", "XRP"]
+SAMPLE_COINS = [
+    "ADA",
+    "AVAX",
+    "BCH",
+    "BNB",
+    "BTC",
+    "DOGE",
+    "DOT",
+    "ENA",
+    "ETC",
+    "ETH",
+    "LAYER",
+    "LINK",
+    "LTC",
+    "SOL",
+    "SUI",
+    "XLM",
+    "XMR",
+    "XRP",
+]
 
 
 def write(path: Path, data: Any) -> Path:

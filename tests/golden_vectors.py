@@ -39,7 +39,7 @@ def decode(x: Any) -> Any:
 def same(got: Any, want: Any) -> bool:
     """Exact structural equality; floats compared as IEEE values, NaN == NaN."""
     if isinstance(got, (list, tuple, np.ndarray)) and isinstance(want, (list, tuple)):
-        return len(got) == len(want) and all(same(a, b) for a, b in zip(got, want))
+        return len(got) == len(want) and all(same(a, b) for a, b in zip(got, want, strict=True))
     if isinstance(got, dict) and isinstance(want, dict):
         return got.keys() == want.keys() and all(same(got[k], want[k]) for k in got)
     if isinstance(got, bool) or isinstance(want, bool):

@@ -63,12 +63,8 @@ def test_no_position_is_the_empty_order() -> None:
 @pytest.mark.parametrize(("name", "args"), FUNCTIONS)
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
 @pytest.mark.parametrize("arg", ["qty_step", "position_price", "min_since_max", "last"])
-def test_non_finite_arguments_are_rejected(
-    name: str, args: dict, bad: float, arg: str
-) -> None:
+def test_non_finite_arguments_are_rejected(name: str, args: dict, bad: float, arg: str) -> None:
     arg = list(args)[-1] if arg == "last" else arg
     fn = getattr(pbr, name)
-    with pytest.raises(
-        ValueError, match=f"^{name}: {arg} must be finite, got {bad!r}$"
-    ):
+    with pytest.raises(ValueError, match=f"^{name}: {arg} must be finite, got {bad!r}$"):
         fn(**{**args, arg: bad})

@@ -19,9 +19,16 @@ from config.cli import (
     str2bool,
 )
 
-BACKTEST_SECTIONS = ("bot", "backtest", "live.approved_coins", "live.ignored_coins", "live.hedge_mode",
-                     "live.minimum_coin_age_days", "logging.memory_snapshot_interval_minutes",
-                     "logging.volume_refresh_info_threshold_seconds")
+BACKTEST_SECTIONS = (
+    "bot",
+    "backtest",
+    "live.approved_coins",
+    "live.ignored_coins",
+    "live.hedge_mode",
+    "live.minimum_coin_age_days",
+    "logging.memory_snapshot_interval_minutes",
+    "logging.volume_refresh_info_threshold_seconds",
+)
 
 
 def parser_for(sections=("bot", "live", "backtest", "optimize", "logging")):
@@ -66,8 +73,21 @@ def test_float_stays_float():
     assert cfg["bot"]["long"]["total_wallet_exposure_limit"] == 2.0
 
 
-@pytest.mark.parametrize("word,expected", [("n", False), ("NO", False), ("False", False), ("f", False), ("0", False),
-                                           ("y", True), ("Yes", True), ("TRUE", True), ("t", True), ("1", True)])
+@pytest.mark.parametrize(
+    "word,expected",
+    [
+        ("n", False),
+        ("NO", False),
+        ("False", False),
+        ("f", False),
+        ("0", False),
+        ("y", True),
+        ("Yes", True),
+        ("TRUE", True),
+        ("t", True),
+        ("1", True),
+    ],
+)
 def test_booleans(word, expected):
     assert run(["--live.hedge_mode", word])["live"]["hedge_mode"] is expected
 
@@ -78,7 +98,10 @@ def test_bad_boolean_is_an_argparse_error(capsys):
         parser.parse_args(["--live.hedge_mode", "maybe"])
     assert info.value.code == 2
     err = capsys.readouterr().err
-    assert "--live.hedge_mode" in err and "expected a boolean (y/yes/true/t/1 or n/no/false/f/0, any case), got 'maybe'" in err
+    assert (
+        "--live.hedge_mode" in err
+        and "expected a boolean (y/yes/true/t/1 or n/no/false/f/0, any case), got 'maybe'" in err
+    )
 
 
 @given(st.booleans(), st.sampled_from(["lower", "upper", "title"]), st.integers(0, 4))
@@ -88,8 +111,11 @@ def test_str2bool_round_trip(value, case, pick):
     assert str2bool(str(value)) is value
 
 
-@given(st.text(max_size=6).filter(lambda s: s.strip().lower() not in
-                                  {"y", "yes", "true", "t", "1", "n", "no", "false", "f", "0"}))
+@given(
+    st.text(max_size=6).filter(
+        lambda s: s.strip().lower() not in {"y", "yes", "true", "t", "1", "n", "no", "false", "f", "0"}
+    )
+)
 def test_str2bool_rejects_everything_else(text):
     with pytest.raises(argparse.ArgumentTypeError):
         str2bool(text)
@@ -131,8 +157,17 @@ def test_coin_file_path_flag(tmp_path):
 
 
 def test_bounds_comma_floats_including_negative_values():
-    cfg = run(["--optimize.bounds.long_unstuck_ema_dist", "-0.2,-0.01", "--optimize.bounds.long_n_positions", "2,9,1",
-               "-sevesh", "500"], sections=("optimize",))
+    cfg = run(
+        [
+            "--optimize.bounds.long_unstuck_ema_dist",
+            "-0.2,-0.01",
+            "--optimize.bounds.long_n_positions",
+            "2,9,1",
+            "-sevesh",
+            "500",
+        ],
+        sections=("optimize",),
+    )
     assert cfg["optimize"]["bounds"]["long_unstuck_ema_dist"] == [-0.2, -0.01]
     assert cfg["optimize"]["bounds"]["long_n_positions"] == [2, 9, 1]
     assert cfg["optimize"]["bounds"]["short_entry_volatility_ema_span_hours"] == [500, 500]
@@ -144,8 +179,15 @@ def test_ltv_cap_float_or_none():
 
 
 def test_suite_scenarios_json_and_limits_string():
-    cfg = run(["--backtest.suite.scenarios", '[{"label": "a", "coins": ["BTC"]}]',
-               "--optimize.limits", "--drawdown_worst 0.4"], sections=("backtest", "optimize"))
+    cfg = run(
+        [
+            "--backtest.suite.scenarios",
+            '[{"label": "a", "coins": ["BTC"]}]',
+            "--optimize.limits",
+            "--drawdown_worst 0.4",
+        ],
+        sections=("backtest", "optimize"),
+    )
     assert cfg["backtest"]["suite"]["scenarios"] == [{"label": "a", "coins": ["BTC"]}]
     assert cfg["optimize"]["limits"] == [{"metric": "drawdown_worst_usd", "penalize_if": "auto", "value": 0.4}]
 

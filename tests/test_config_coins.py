@@ -86,7 +86,10 @@ def test_single_coin_string_and_empty_forms():
 
 
 def test_per_side_dict_with_other_keys_is_an_error():
-    with pytest.raises(ConfigError, match=r"live.approved_coins: a per-side object may only have the keys 'long' and 'short', got \['both'\]"):
+    with pytest.raises(
+        ConfigError,
+        match=r"live.approved_coins: a per-side object may only have the keys 'long' and 'short', got \['both'\]",
+    ):
         normalize_coins({"long": [], "both": []}, "live.approved_coins")
 
 
@@ -94,7 +97,7 @@ def test_per_side_dict_with_other_keys_is_an_error():
     "name,content",
     [
         ("coins.json", '["BTC", "ETH/USDT:USDT"]'),
-        ("coins.hjson", "[\n  BTC  \n  \"ETH\"  # comment\n]"),
+        ("coins.hjson", '[\n  BTC  \n  "ETH"  # comment\n]'),
         ("coins.txt", "BTC\nETH\n"),
         ("coins2.txt", "BTC ETH, BTC"),
         ("coins3.txt", '"BTC"\n"ETH"\n'),

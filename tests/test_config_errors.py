@@ -49,27 +49,48 @@ def test_top_level_must_be_an_object(tmp_path):
     "changes,expected",
     [
         ({"bot__long__n_positions": -1}, "bot.long.n_positions: must be >= 0, got -1"),
-        ({"bot__short__total_wallet_exposure_limit": -0.5}, "bot.short.total_wallet_exposure_limit: must be >= 0, got -0.5"),
+        (
+            {"bot__short__total_wallet_exposure_limit": -0.5},
+            "bot.short.total_wallet_exposure_limit: must be >= 0, got -0.5",
+        ),
         ({"bot__long__ema_span_0": 0}, "bot.long.ema_span_0: must be > 0, got 0"),
-        ({"bot__long__entry_grid_spacing_pct": "0.01"}, "bot.long.entry_grid_spacing_pct: expected a number, got string '0.01'"),
+        (
+            {"bot__long__entry_grid_spacing_pct": "0.01"},
+            "bot.long.entry_grid_spacing_pct: expected a number, got string '0.01'",
+        ),
         ({"live__hedge_mode": "yes"}, "live.hedge_mode: expected true or false, got string 'yes'"),
         ({"live__leverage": 0}, "live.leverage: must be > 0, got 0"),
         ({"live__max_n_creations_per_batch": 2.5}, "live.max_n_creations_per_batch: expected a whole number, got 2.5"),
-        ({"live__time_in_force": "gtc"}, "live.time_in_force: expected one of good_till_cancelled, post_only; got 'gtc'"),
+        (
+            {"live__time_in_force": "gtc"},
+            "live.time_in_force: expected one of good_till_cancelled, post_only; got 'gtc'",
+        ),
         ({"live__forced_mode_long": "x"}, "live.forced_mode_long: unknown passivbot mode 'x'"),
         ({"backtest__start_date": "2021-13-01"}, "backtest.start_date: expected a date YYYY-MM-DD, got '2021-13-01'"),
         ({"backtest__exchanges": [1]}, "backtest.exchanges: expected a list of strings, got list [1]"),
         ({"optimize__crossover_probability": 1.5}, "optimize.crossover_probability: must be between 0 and 1, got 1.5"),
-        ({"optimize__enable_overrides": ["x"]}, "optimize.enable_overrides: unknown value(s) ['x'] (allowed: lossless_close_trailing"),
+        (
+            {"optimize__enable_overrides": ["x"]},
+            "optimize.enable_overrides: unknown value(s) ['x'] (allowed: lossless_close_trailing",
+        ),
         ({"logging__level": 7}, "logging.level: expected 0 (warning), 1 (info), 2 (debug) or 3 (trace), got 7"),
-        ({"backtest__suite__aggregate": {"default": "avg"}}, "backtest.suite.aggregate: unsupported aggregation {'default': 'avg'}"),
+        (
+            {"backtest__suite__aggregate": {"default": "avg"}},
+            "backtest.suite.aggregate: unsupported aggregation {'default': 'avg'}",
+        ),
         ({"bot": []}, "bot: expected an object {...} (a config section), got list"),
-        ({"backtest__start_date": "2025-07-01", "backtest__end_date": "2025-06-01"},
-         "backtest.start_date 2025-07-01 must be before backtest.end_date 2025-06-01"),
-        ({"optimize__limits": [{"metric": "adg", "penalize_if": "sometimes", "value": 1}]},
-         "optimize.limits: limit for adg_usd: unsupported penalize_if 'sometimes'"),
-        ({"backtest__coin_sources": {"BTC": "binance", "BTC/USDT:USDT": "bybit"}},
-         "backtest.coin_sources maps conflicting exchanges for BTC: binance and bybit"),
+        (
+            {"backtest__start_date": "2025-07-01", "backtest__end_date": "2025-06-01"},
+            "backtest.start_date 2025-07-01 must be before backtest.end_date 2025-06-01",
+        ),
+        (
+            {"optimize__limits": [{"metric": "adg", "penalize_if": "sometimes", "value": 1}]},
+            "optimize.limits: limit for adg_usd: unsupported penalize_if 'sometimes'",
+        ),
+        (
+            {"backtest__coin_sources": {"BTC": "binance", "BTC/USDT:USDT": "bybit"}},
+            "backtest.coin_sources maps conflicting exchanges for BTC: binance and bybit",
+        ),
     ],
 )
 def test_field_errors_name_the_key_and_what_is_allowed(tmp_path, changes, expected):
@@ -113,8 +134,15 @@ def test_format_config_without_a_file_has_no_prefix():
 
 def _run_cli(*args, cwd=REPO_ROOT):
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT / "src"))
-    return subprocess.run([sys.executable, "-m", "config", *map(str, args)], check=False, cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "config", *map(str, args)],
+        check=False,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_cli_wrapper_exits_2_with_one_line_and_no_traceback(tmp_path):

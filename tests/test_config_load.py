@@ -149,7 +149,11 @@ def test_format_config_is_idempotent(tmp_path):
 
 
 def test_backtest_filter_by_min_effective_cost_null_inherits_live(tmp_path):
-    data = {"bot": {}, "live": {"filter_by_min_effective_cost": True}, "backtest": {"filter_by_min_effective_cost": None}}
+    data = {
+        "bot": {},
+        "live": {"filter_by_min_effective_cost": True},
+        "backtest": {"filter_by_min_effective_cost": None},
+    }
     assert load(write(tmp_path / "c.json", data), now=NOW)["backtest"]["filter_by_min_effective_cost"] is True
 
 

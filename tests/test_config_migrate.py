@@ -78,8 +78,18 @@ def test_bad_coin_flag_is_an_error():
 
 def test_pb_multi_is_rejected_clearly():
     raw = dict.fromkeys(
-        ["user", "pnls_max_lookback_days", "loss_allowance_pct", "stuck_threshold", "unstuck_close_pct",
-         "TWE_long", "TWE_short", "universal_live_config"], 1)
+        [
+            "user",
+            "pnls_max_lookback_days",
+            "loss_allowance_pct",
+            "stuck_threshold",
+            "unstuck_close_pct",
+            "TWE_long",
+            "TWE_short",
+            "universal_live_config",
+        ],
+        1,
+    )
     assert detect_flavor(raw) == "pb_multi"
     with pytest.raises(ConfigError, match="v6 multi-symbol config"):
         fmt(raw)
@@ -166,9 +176,16 @@ def test_live_renames_and_backtest_exchange():
 
 def test_derived_defaults_for_an_older_complete_config():
     side = _full_side()
-    for key in ("close_trailing_qty_pct", "entry_trailing_double_down_factor", "filter_volatility_ema_span",
-                "filter_volume_ema_span", "close_grid_markup_start", "close_grid_markup_end",
-                "filter_volume_drop_pct", "filter_volatility_drop_pct"):
+    for key in (
+        "close_trailing_qty_pct",
+        "entry_trailing_double_down_factor",
+        "filter_volatility_ema_span",
+        "filter_volume_ema_span",
+        "close_grid_markup_start",
+        "close_grid_markup_end",
+        "filter_volume_drop_pct",
+        "filter_volatility_drop_pct",
+    ):
         side.pop(key)
     side.update(min_markup=0.002, markup_range=0.01, filter_rolling_window=30)
     raw = {"bot": {"long": side, "short": dict(side)}, "live": {"filter_relative_volume_clip_pct": 0.3}}
@@ -208,5 +225,7 @@ def test_migrated_config_matches_a_current_one():
     """A legacy-named full config ends up equal to the same config written with current names."""
     current = v77_config(backtest__end_date="2025-06-01")
     legacy = v77_config(backtest__end_date="2025-06-01")
-    legacy["bot"]["long"]["entry_log_range_ema_span_hours"] = legacy["bot"]["long"].pop("entry_volatility_ema_span_hours")
+    legacy["bot"]["long"]["entry_log_range_ema_span_hours"] = legacy["bot"]["long"].pop(
+        "entry_volatility_ema_span_hours"
+    )
     assert strip_metadata(fmt(legacy)) == strip_metadata(fmt(current))

@@ -56,13 +56,15 @@ def test_limits_list_form_with_aliases():
 
 
 def test_limits_dict_form():
-    got = normalize_limits({
-        "penalize_if_greater_than_drawdown_worst": 0.5,
-        "penalize_if_lower_than_adg": 0.0,
-        "lower_bound_position_held_hours_max": 300.0,
-        "upper_bound_sharpe_ratio": 1,
-        "loss_profit_ratio": 0.9,
-    })
+    got = normalize_limits(
+        {
+            "penalize_if_greater_than_drawdown_worst": 0.5,
+            "penalize_if_lower_than_adg": 0.0,
+            "lower_bound_position_held_hours_max": 300.0,
+            "upper_bound_sharpe_ratio": 1,
+            "loss_profit_ratio": 0.9,
+        }
+    )
     assert got == [
         {"metric": "drawdown_worst_usd", "penalize_if": "greater_than", "value": 0.5},
         {"metric": "adg_usd", "penalize_if": "less_than", "value": 0},
@@ -99,5 +101,7 @@ def test_limits_string_forms():
     ],
 )
 def test_limits_errors(value, message):
-    with pytest.raises(ConfigError, match="optimize.limits: .*" + message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
+    with pytest.raises(
+        ConfigError, match="optimize.limits: .*" + message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
+    ):
         normalize_limits(value)

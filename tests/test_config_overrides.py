@@ -31,8 +31,10 @@ def with_overrides(overrides, **changes):
 def test_allowed_keys_are_kept():
     ov = {
         "BTC": {
-            "bot": {"long": {"entry_grid_spacing_pct": 0.03, "ema_span_0": 100, "wallet_exposure_limit": 0.2},
-                    "short": {"unstuck_threshold": 0.5, "risk_wel_enforcer_threshold": 0.9}},
+            "bot": {
+                "long": {"entry_grid_spacing_pct": 0.03, "ema_span_0": 100, "wallet_exposure_limit": 0.2},
+                "short": {"unstuck_threshold": 0.5, "risk_wel_enforcer_threshold": 0.9},
+            },
             "live": {"forced_mode_long": "gs", "leverage": 3},
         }
     }
@@ -42,8 +44,15 @@ def test_allowed_keys_are_kept():
 
 
 @pytest.mark.parametrize(
-    "key", ["n_positions", "total_wallet_exposure_limit", "risk_twel_enforcer_threshold",
-            "unstuck_loss_allowance_pct", "filter_volume_drop_pct", "filter_volatility_ema_span"]
+    "key",
+    [
+        "n_positions",
+        "total_wallet_exposure_limit",
+        "risk_twel_enforcer_threshold",
+        "unstuck_loss_allowance_pct",
+        "filter_volume_drop_pct",
+        "filter_volatility_ema_span",
+    ],
 )
 def test_global_bot_keys_are_dropped_with_a_warning(key, caplog):
     cfg = fmt(with_overrides({"ETH": {"bot": {"long": {key: 1, "ema_span_1": 300}}}}))
@@ -64,7 +73,11 @@ def test_disallowed_live_key_and_unknown_keys_warn(caplog):
 
 
 def test_symbol_keys_are_normalised_to_coins():
-    ov = {"XRP/USDT:USDT": {"live": {"leverage": 2}}, "1000PEPE": {"live": {"leverage": 4}}, "kBONK": {"live": {"leverage": 5}}}
+    ov = {
+        "XRP/USDT:USDT": {"live": {"leverage": 2}},
+        "1000PEPE": {"live": {"leverage": 4}},
+        "kBONK": {"live": {"leverage": 5}},
+    }
     cfg = fmt(with_overrides(ov))
     assert set(cfg["coin_overrides"]) == {"XRP", "PEPE", "BONK"}
 
@@ -95,7 +108,9 @@ def test_override_config_path_relative_to_the_config_file(tmp_path):
     other["bot"]["long"]["n_positions"] = 1  # global: ignored
     other["live"]["leverage"] = 4
     write(tmp_path / "overrides" / "btc.json", other)
-    raw = with_overrides({"BTC": {"override_config_path": "overrides/btc.json", "bot": {"long": {"close_grid_qty_pct": 0.5}}}})
+    raw = with_overrides(
+        {"BTC": {"override_config_path": "overrides/btc.json", "bot": {"long": {"close_grid_qty_pct": 0.5}}}}
+    )
     cfg = load(write(tmp_path / "c.json", raw), now=NOW)
     assert cfg["coin_overrides"] == {
         "BTC": {"bot": {"long": {"close_grid_qty_pct": 0.5, "entry_grid_spacing_pct": 0.05}}, "live": {"leverage": 4}}
@@ -108,7 +123,9 @@ def test_missing_override_file_is_an_error(tmp_path):
     with pytest.raises(ConfigError) as info:
         load(path, now=NOW)
     (line,) = info.value.problems
-    assert line.startswith(f"{path}: coin_overrides.BTC.override_config_path: override config file not found: nope.json")
+    assert line.startswith(
+        f"{path}: coin_overrides.BTC.override_config_path: override config file not found: nope.json"
+    )
 
 
 def test_example_hjson_config_loads():

@@ -12,14 +12,14 @@ import hashlib
 import json
 import math
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import passivbot_rust as pbr
 import pytest
-from backtesting.data import BUNDLED_SAMPLE, freqtrade_files, read_candles
 from golden_vectors import GOLDEN_DIR
+
+from backtesting.data import BUNDLED_SAMPLE, freqtrade_files, read_candles
 
 RUNS = sorted(p.name for p in (GOLDEN_DIR / "backtests").iterdir())
 
@@ -45,7 +45,9 @@ def _inputs(run: str) -> tuple[dict, np.ndarray, np.ndarray]:
 def _run(run: str, compat: bool):
     inputs, hlcvs, btc = _inputs(run)
     a = inputs["run_backtest_args"]
-    return pbr.run_backtest(hlcvs, btc, a["bot_params"], a["exchange_params_list"], dict(a["backtest_params"], compat_v7=compat))
+    return pbr.run_backtest(
+        hlcvs, btc, a["bot_params"], a["exchange_params_list"], dict(a["backtest_params"], compat_v7=compat)
+    )
 
 
 @pytest.mark.parametrize("run", RUNS)
@@ -94,9 +96,12 @@ def test_fixed_mode_trades_the_same_markets_sensibly(run: str) -> None:
     assert abs(final_equity / equities[0, 1] - 1) < 0.25  # same strategy, same month: no blow-up
     assert analysis_usd["drawdown_worst"] < 0.25
     # fixed mode reports a real BTC-denominated analysis even without BTC collateral
-    if json.loads((GOLDEN_DIR / "backtests" / run / "inputs.json").read_text())["run_backtest_args"]["backtest_params"][
-        "btc_collateral_cap"
-    ] == 0:
+    if (
+        json.loads((GOLDEN_DIR / "backtests" / run / "inputs.json").read_text())["run_backtest_args"][
+            "backtest_params"
+        ]["btc_collateral_cap"]
+        == 0
+    ):
         assert analysis_btc != analysis_usd
     assert all(v is None or math.isfinite(v) for v in analysis_usd.values())
     # forager runs rank by volatility in fixed mode (EMAs never frozen), so the traded set may differ

@@ -14,7 +14,6 @@ from golden_vectors import decode, function_vector_files, read_jsonl_gz, same
 RUST_ONLY = {"calc_wallet_exposure_if_filled"}
 
 
-
 def _call(name: str, args: list):
     fn = getattr(pbr, name)
     if name == "update_trailing_bundle_py":

@@ -11,16 +11,36 @@ EXCHANGE = {"qty_step": 0.1, "price_step": 0.1, "min_qty": 0.1, "min_cost": 5.0,
 
 
 def enforcer_position(idx: int, size: float, mkt: float) -> dict:
-    return {"idx": idx, "position_size": size, "position_price": 50.0, "market_price": mkt,
-            "base_wallet_exposure_limit": 0.4, **EXCHANGE}
+    return {
+        "idx": idx,
+        "position_size": size,
+        "position_price": 50.0,
+        "market_price": mkt,
+        "base_wallet_exposure_limit": 0.4,
+        **EXCHANGE,
+    }
 
 
 def unstuck_position(**overrides) -> dict:
-    pos = {"idx": 0, "side": "long", "position_size": 10.0, "position_price": 100.0,
-           "wallet_exposure_limit": 0.5, "risk_we_excess_allowance_pct": 0.0, "unstuck_threshold": 0.5,
-           "unstuck_close_pct": 0.1, "unstuck_ema_dist": -0.1, "ema_band_upper": 95.0,
-           "ema_band_lower": 94.0, "current_price": 95.0, "price_step": 0.01, "qty_step": 0.1,
-           "min_qty": 0.1, "min_cost": 0.0, "c_mult": 1.0}
+    pos = {
+        "idx": 0,
+        "side": "long",
+        "position_size": 10.0,
+        "position_price": 100.0,
+        "wallet_exposure_limit": 0.5,
+        "risk_we_excess_allowance_pct": 0.0,
+        "unstuck_threshold": 0.5,
+        "unstuck_close_pct": 0.1,
+        "unstuck_ema_dist": -0.1,
+        "ema_band_upper": 95.0,
+        "ema_band_lower": 94.0,
+        "current_price": 95.0,
+        "price_step": 0.01,
+        "qty_step": 0.1,
+        "min_qty": 0.1,
+        "min_cost": 0.0,
+        "c_mult": 1.0,
+    }
     pos.update(overrides)
     return pos
 
@@ -71,15 +91,25 @@ def test_unstuck_binding() -> None:
 
 
 def test_legacy_gate_binding() -> None:
-    entry = {"idx": 0, "qty": 5.0, "price": 100.0, "qty_step": 0.01, "min_qty": 0.0, "min_cost": 0.0,
-             "c_mult": 1.0, "market_price": 100.0, "order_type_id": 4}
+    entry = {
+        "idx": 0,
+        "qty": 5.0,
+        "price": 100.0,
+        "qty_step": 0.01,
+        "min_qty": 0.0,
+        "min_cost": 0.0,
+        "c_mult": 1.0,
+        "market_price": 100.0,
+        "order_type_id": 4,
+    }
     entries = [entry, {**entry, "qty": 6.0, "market_price": 90.0}]
     positions = [{"idx": 0, "position_size": 0.0, "position_price": 0.0, "c_mult": 1.0}]
     got = pbr.gate_entries_by_twel_py("long", 1000.0, 1.0, positions, entries)
     assert got == [(0, 3.99, 100.0, 4), (0, 6.0, 100.0, 4)]
     with pytest.raises(ValueError, match=r"entries\[0\] is missing 'market_price'"):
-        pbr.gate_entries_by_twel_py("long", 1000.0, 1.0, positions,
-                                    [{k: v for k, v in entry.items() if k != "market_price"}])
+        pbr.gate_entries_by_twel_py(
+            "long", 1000.0, 1.0, positions, [{k: v for k, v in entry.items() if k != "market_price"}]
+        )
     with pytest.raises(ValueError, match="order_type_id"):
         pbr.gate_entries_by_twel_py("long", 1000.0, 1.0, positions, [{**entry, "order_type_id": 99}])
     with pytest.raises(ValueError, match="invalid side"):

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow.feather as feather
+from pyarrow import feather
 
 MINUTE_MS = 60_000
+log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUNDLED_SAMPLE = REPO_ROOT / "data" / "sample" / "binance-usdm"
 
@@ -76,7 +77,7 @@ def read_candles(path: Path, coin: str) -> pd.DataFrame:
     Rejects duplicated or unsorted timestamps and bad candles, naming the coin and time."""
     try:
         table = feather.read_table(path)
-    except Exception as e:  # noqa: BLE001 - any reader failure is a data error for the user
+    except Exception as e:
         raise DataError(f"{coin}: cannot read {path}: {e}") from e
     missing = {"date", "high", "low", "close", "volume"} - set(table.column_names)
     if missing:
@@ -142,7 +143,7 @@ def build_dataset(
         synthetic[coin] = int(gaps.sum()) if len(gaps) else 0
         kept[coin] = df
     for coin, reason in dropped.items():
-        logging.warning("[data] %s dropped: %s", coin, reason)
+        log.warning("[data] %s dropped: %s", coin, reason)
     if not kept:
         raise DataError(f"no coin has usable candles between {utc(start_ms)} and {utc(end_ms)}")
 
@@ -175,7 +176,9 @@ def build_dataset(
         s = btc_frame.set_index("ts")["close"]
         btc_close = s.reindex(timestamps).to_numpy()
     else:
-        raise DataError("BTC candles are needed for the BTC/USD series (BTC collateral and BTC metrics) but were not found")
+        raise DataError(
+            "BTC candles are needed for the BTC/USD series (BTC collateral and BTC metrics) but were not found"
+        )
     btc_usd = pd.Series(btc_close).ffill().bfill().to_numpy()
     if not np.isfinite(btc_usd).all():
         raise DataError("BTC candles do not cover the backtest window")
@@ -191,13 +194,17 @@ def build_dataset(
     )
 
 
-def load_from_folder(folder: Path, coins: list[str], start_ms: int, end_ms: int, gap_tolerance_minutes: float) -> Dataset:
+def load_from_folder(
+    folder: Path, coins: list[str], start_ms: int, end_ms: int, gap_tolerance_minutes: float
+) -> Dataset:
     """Dataset for `coins` from a freqtrade-format folder. Coins without a file are skipped
     with a warning; BTC is read for the BTC/USD series even when not traded."""
     files = freqtrade_files(folder)
     missing = [c for c in coins if c not in files]
     if missing:
-        logging.warning("[data] no candles in %s for %s; available: %s", folder, ", ".join(missing), ", ".join(sorted(files)))
+        log.warning(
+            "[data] no candles in %s for %s; available: %s", folder, ", ".join(missing), ", ".join(sorted(files))
+        )
     wanted = [c for c in coins if c in files]
     if not wanted:
         raise DataError(f"none of the approved coins ({', '.join(coins)}) has candles in {folder}")

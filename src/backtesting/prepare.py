@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,25 +16,6 @@ class RunArgs:
     backtest_params: dict[str, Any]
 
 
-def per_coin_warmup_minutes(bot: dict[str, dict[str, Any]], warmup_ratio: float, max_warmup: float) -> int:
-    """Warm-up of one coin from its own spans (no optimizer bounds), as the reference does."""
-    spans = []
-    for side in ("long", "short"):
-        p = bot[side]
-        spans += [
-            p["ema_span_0"],
-            p["ema_span_1"],
-            p["filter_volume_ema_span"],
-            p["filter_volatility_ema_span"],
-            p["entry_volatility_ema_span_hours"] * 60.0,
-        ]
-    finite = [s for s in spans if isinstance(s, (int, float)) and math.isfinite(s)]
-    minutes = math.ceil(max(finite, default=0.0) * max(0.0, warmup_ratio))
-    if max_warmup > 0:
-        minutes = min(minutes, int(max_warmup))
-    return int(minutes)
-
-
 def build_run_args(
     dataset: Dataset,
     bot_params: list[dict[str, dict[str, Any]]],
@@ -46,16 +26,17 @@ def build_run_args(
     taker_fee: float,
     requested_start_ms: int,
     global_warmup_minutes: int,
-    warmup_ratio: float,
-    max_warmup_minutes: float,
+    per_coin_warmup_minutes: list[int],
     btc_collateral_cap: float,
     btc_collateral_ltv_cap: float | None,
     filter_by_min_effective_cost: bool,
     hedge_mode: bool,
     compat_v7: bool,
 ) -> RunArgs:
-    warmups = [per_coin_warmup_minutes(b, warmup_ratio, max_warmup_minutes) for b in bot_params]
-    trade_start = [min(last, first + w) for first, last, w in zip(dataset.first_valid, dataset.last_valid, warmups)]
+    warmups = list(per_coin_warmup_minutes)
+    trade_start = [
+        min(last, first + w) for first, last, w in zip(dataset.first_valid, dataset.last_valid, warmups, strict=True)
+    ]
     return RunArgs(
         bot_params=bot_params,
         exchange_params=[markets[c].exchange_params() for c in dataset.coins],

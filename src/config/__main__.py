@@ -25,7 +25,9 @@ log = logging.getLogger("config")
 @exit_on_config_error
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m config", description=__doc__.splitlines()[0])
-    parser.add_argument("config_path", nargs="?", default=None, help="JSON/HJSON config (default: configs/template.json)")
+    parser.add_argument(
+        "config_path", nargs="?", default=None, help="JSON/HJSON config (default: configs/template.json)"
+    )
     parser.add_argument("--live-only", action="store_true", help="load as the live bot does (coin lists kept as given)")
     parser.add_argument("--output", "-o", metavar="PATH", help="write the formatted config to PATH instead of stdout")
     add_config_arguments(parser)

@@ -54,9 +54,7 @@ def str2bool(value: str | bool) -> bool:
         return True
     if text in FALSE_WORDS:
         return False
-    raise argparse.ArgumentTypeError(
-        f"expected a boolean (y/yes/true/t/1 or n/no/false/f/0, any case), got {value!r}"
-    )
+    raise argparse.ArgumentTypeError(f"expected a boolean (y/yes/true/t/1 or n/no/false/f/0, any case), got {value!r}")
 
 
 def _bool_or_none(value: str) -> bool | None:
@@ -99,9 +97,7 @@ def _log_level(value: str) -> int:
     try:
         return max(0, min(3, int(float(text))))
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected warning|info|debug|trace (w|i|d|t) or 0-3, got {value!r}"
-        ) from None
+        raise argparse.ArgumentTypeError(f"expected warning|info|debug|trace (w|i|d|t) or 0-3, got {value!r}") from None
 
 
 def _json_value(value: str) -> Any:
@@ -160,9 +156,7 @@ def _selected(path: str, sections: Iterable[str]) -> bool:
     return any(path == s or path.startswith(s + ".") for s in sections)
 
 
-def add_config_arguments(
-    parser: argparse.ArgumentParser, sections: Sequence[str] = DEFAULT_SECTIONS
-) -> dict[str, str]:
+def add_config_arguments(parser: argparse.ArgumentParser, sections: Sequence[str] = DEFAULT_SECTIONS) -> dict[str, str]:
     """Register the override flags of every template leaf under `sections`.
 
     `sections` are dotted prefixes: whole sections (`"bot"`, `"backtest"`) or single keys
@@ -185,8 +179,13 @@ def add_config_arguments(
             short = f"-{base}" if n == 1 else f"-{base}{n}"
             try:
                 parser.add_argument(
-                    short, *long_flags, dest=path, type=type_fn, metavar=metavar,
-                    default=argparse.SUPPRESS, help=help_text,
+                    short,
+                    *long_flags,
+                    dest=path,
+                    type=type_fn,
+                    metavar=metavar,
+                    default=argparse.SUPPRESS,
+                    help=help_text,
                 )
             except argparse.ArgumentError as exc:
                 if short in str(exc):
@@ -228,7 +227,9 @@ def _coerce(new: Any, old: Any) -> Any:
         return int(new)
     if isinstance(old, list) and isinstance(new, list) and all(isinstance(v, float) for v in new):
         return [
-            int(v) if i < len(old) and isinstance(old[i], int) and not isinstance(old[i], bool) and v.is_integer() else v
+            int(v)
+            if i < len(old) and isinstance(old[i], int) and not isinstance(old[i], bool) and v.is_integer()
+            else v
             for i, v in enumerate(new)
         ]
     return new
@@ -292,4 +293,3 @@ def exit_on_config_error(fn: F) -> F:
             raise SystemExit(2) from None
 
     return wrapper  # type: ignore[return-value]
-

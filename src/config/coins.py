@@ -201,6 +201,8 @@ def resolve_approved_coins(config: dict[str, Any]) -> dict[str, Sides]:
     live = config.get("live", {})
     base = config.get("_base_dir")
     base_dir = Path(base) if base else None
-    approved = normalize_coins(sources.get("approved_coins", live.get("approved_coins")), "live.approved_coins", base_dir)
+    approved = normalize_coins(
+        sources.get("approved_coins", live.get("approved_coins")), "live.approved_coins", base_dir
+    )
     ignored = normalize_coins(sources.get("ignored_coins", live.get("ignored_coins")), "live.ignored_coins", base_dir)
     return {"approved": approved_minus_ignored(approved, ignored), "ignored": ignored}

@@ -32,9 +32,7 @@ log = logging.getLogger(__name__)
 END_DATE_NOW = ("", "now", "today")
 
 
-def load(
-    path: str | Path | None = None, *, now: datetime | None = None, live_only: bool = False
-) -> dict[str, Any]:
+def load(path: str | Path | None = None, *, now: datetime | None = None, live_only: bool = False) -> dict[str, Any]:
     """Load a JSON/HJSON config file (the template when `path` is None).
 
     `now` fixes what `backtest.end_date: now` means (default: the current UTC time).
@@ -160,7 +158,9 @@ def _normalize_coin_sources(value: dict[str, Any], errors: ErrorCollector) -> di
     out: dict[str, str] = {}
     for key, exchange in value.items():
         if not isinstance(exchange, str) or not exchange.strip():
-            errors.add(f"backtest.coin_sources.{key}: expected an exchange name, got {type_name(exchange)} {exchange!r}")
+            errors.add(
+                f"backtest.coin_sources.{key}: expected an exchange name, got {type_name(exchange)} {exchange!r}"
+            )
             continue
         try:
             coin = symbol_to_coin(key)

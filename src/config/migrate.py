@@ -189,7 +189,9 @@ def _migrate_backtest(backtest: dict[str, Any]) -> None:
         flag = backtest.pop("use_btc_collateral")
         if "btc_collateral_cap" not in backtest:
             backtest["btc_collateral_cap"] = 1.0 if flag else 0.0
-            log.info("[config] backtest.use_btc_collateral=%s -> btc_collateral_cap=%s", flag, backtest["btc_collateral_cap"])
+            log.info(
+                "[config] backtest.use_btc_collateral=%s -> btc_collateral_cap=%s", flag, backtest["btc_collateral_cap"]
+            )
     if "exchange" in backtest:
         exchange = backtest.pop("exchange")
         if "exchanges" not in backtest:
@@ -249,7 +251,7 @@ def parse_coin_flags(flags: str, coin: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if len(tokens) % 2:
         raise ConfigError(f"live.coin_flags.{coin}: expected '-flag value' pairs, got {flags!r}")
-    for flag, value in zip(tokens[::2], tokens[1::2]):
+    for flag, value in zip(tokens[::2], tokens[1::2], strict=True):
         if flag not in COIN_FLAGS:
             raise ConfigError(f"live.coin_flags.{coin}: unknown flag {flag} (known: {', '.join(COIN_FLAGS)})")
         path, key = COIN_FLAGS[flag]

@@ -79,7 +79,7 @@ def normalize_scoring(value: Any, key: str = "optimize.scoring") -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{key}: expected a list of metric names, got {type_name(value)}")
     if not value:
-        raise ConfigError(f"{key}: at least one metric is required (e.g. [\"adg_usd\", \"sharpe_ratio_usd\"])")
+        raise ConfigError(f'{key}: at least one metric is required (e.g. ["adg_usd", "sharpe_ratio_usd"])')
     return list(dict.fromkeys(canonical_metric(v) for v in value))
 
 
@@ -103,7 +103,9 @@ def _limit_entry(entry: Any, key: str) -> dict[str, Any]:
     metric = canonical_metric(metric)
     raw_mode = entry.get("penalize_if")
     if raw_mode is None:
-        raise ConfigError(f"{key}: limit for {metric} must include 'penalize_if' (greater_than, less_than, outside_range, inside_range or auto)")
+        raise ConfigError(
+            f"{key}: limit for {metric} must include 'penalize_if' (greater_than, less_than, outside_range, inside_range or auto)"
+        )
     mode = PENALIZE_IF_ALIASES.get(str(raw_mode).strip().lower())
     if mode is None:
         raise ConfigError(

@@ -56,7 +56,12 @@ def _read_override_file(path: Path) -> dict[str, Any]:
 
 
 def _pick(
-    section: Any, allowed: frozenset[str], schema_node: dict[str, Any], where: str, errors: ErrorCollector, warnings: list[str]
+    section: Any,
+    allowed: frozenset[str],
+    schema_node: dict[str, Any],
+    where: str,
+    errors: ErrorCollector,
+    warnings: list[str],
 ) -> dict[str, Any]:
     """The allowed, valid keys of one override section; others reported."""
     if section is None:
@@ -86,7 +91,12 @@ def _pick(
 
 
 def _one_override(
-    coin: str, ov: dict[str, Any], base_cfg: dict[str, Any], base_dir: Path | None, errors: ErrorCollector, warnings: list[str]
+    coin: str,
+    ov: dict[str, Any],
+    base_cfg: dict[str, Any],
+    base_dir: Path | None,
+    errors: ErrorCollector,
+    warnings: list[str],
 ) -> dict[str, Any]:
     where = f"coin_overrides.{coin}"
     for key in ov:
@@ -117,11 +127,25 @@ def _one_override(
             warnings.append(warn_unknown(f"{where}.bot.{key}", list(PSIDES), "unknown coin override key"))
     for pside in PSIDES:
         file_side = _pick(
-            (from_file.get("bot") or {}).get(pside), OVERRIDABLE_BOT_KEYS, bot_schema, f"{where}.bot.{pside} (file)", errors, []
+            (from_file.get("bot") or {}).get(pside),
+            OVERRIDABLE_BOT_KEYS,
+            bot_schema,
+            f"{where}.bot.{pside} (file)",
+            errors,
+            [],
         )
         base_side = base_cfg.get("bot", {}).get(pside, {})
         side = {k: v for k, v in file_side.items() if base_side.get(k) != v}
-        side.update(_pick((inline_bot or {}).get(pside), OVERRIDABLE_BOT_KEYS, bot_schema, f"{where}.bot.{pside}", errors, warnings))
+        side.update(
+            _pick(
+                (inline_bot or {}).get(pside),
+                OVERRIDABLE_BOT_KEYS,
+                bot_schema,
+                f"{where}.bot.{pside}",
+                errors,
+                warnings,
+            )
+        )
         if side:
             bot_out[pside] = side
     if bot_out:
@@ -157,7 +181,9 @@ def parse_coin_overrides(
             continue
         origin[coin] = key
         if not isinstance(ov, dict):
-            errors.add(f"coin_overrides.{key}: expected an object with bot/live/override_config_path, got {type_name(ov)}")
+            errors.add(
+                f"coin_overrides.{key}: expected an object with bot/live/override_config_path, got {type_name(ov)}"
+            )
             continue
         parsed = _one_override(coin, ov, base_cfg, base_dir, errors, warnings)
         if parsed:

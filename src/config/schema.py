@@ -97,7 +97,17 @@ MODE_ALIASES: dict[str, str] = {
 
 AGGREGATE_MODES = ("mean", "max", "min", "std", "median")
 ENABLE_OVERRIDES = ("lossless_close_trailing", "forward_tp_grid", "backward_tp_grid")
-LOG_LEVELS: dict[str, int] = {"warning": 0, "warn": 0, "w": 0, "info": 1, "i": 1, "debug": 2, "d": 2, "trace": 3, "t": 3}
+LOG_LEVELS: dict[str, int] = {
+    "warning": 0,
+    "warn": 0,
+    "w": 0,
+    "info": 1,
+    "i": 1,
+    "debug": 2,
+    "d": 2,
+    "trace": 3,
+    "t": 3,
+}
 
 
 @dataclass(frozen=True)
@@ -153,6 +163,8 @@ SCHEMA: dict[str, Node] = {
         "btc_collateral_cap": NONNEG,
         "btc_collateral_ltv_cap": Field("number", min=0.0, nullable=True),
         "combine_ohlcvs": BOOL,
+        # ours: reproduce passivbot v7.7's fill-affecting quirks exactly (docs/ai/decisions.md)
+        "compat_v7": BOOL,
         "compress_cache": BOOL,
         "coin_sources": Field("coin_sources"),
         "end_date": Field("end_date"),
@@ -161,8 +173,12 @@ SCHEMA: dict[str, Node] = {
         "gap_tolerance_ohlcvs_minutes": NONNEG,
         "maker_fee_override": Field("number", nullable=True, numeric_string=True),
         "max_warmup_minutes": NONNEG,
+        # ours: a freqtrade-format data folder to read candles from (null = bundled sample / cache)
+        "ohlcv_source_dir": Field("str", nullable=True),
         "start_date": Field("date"),
         "starting_balance": POSITIVE,
+        # ours: fee of marketable orders and forced closes (null = the market's taker fee)
+        "taker_fee_override": Field("number", nullable=True, numeric_string=True),
         "suite": {
             "aggregate": Field("aggregate"),
             "base_label": STR,

@@ -210,7 +210,9 @@ def check_value(value: Any, field: Field) -> Any:
         for i, scenario in enumerate(value):
             overrides = scenario.get("overrides", {})
             if not isinstance(overrides, dict):
-                raise TypeError(f"scenario {scenario.get('label', i)!r}: overrides must be an object of dotted.key: value")
+                raise TypeError(
+                    f"scenario {scenario.get('label', i)!r}: overrides must be an object of dotted.key: value"
+                )
         return value
     if kind == "aggregate":
         if not isinstance(value, dict):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.feather as feather
+from pyarrow import feather
 
 REPO = Path(__file__).resolve().parents[2]
 DEST = REPO / "data" / "sample" / "binance-usdm"

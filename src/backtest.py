@@ -1,0 +1,237 @@
+"""Backtest a config on historical 1m candles.
+
+    python src/backtest.py [config.json|.hjson] [--data FOLDER] [--bot.long.n_positions 5] ...
+
+Without a config the template (`configs/template.json`) is used; without a data folder
+(`--data` or `backtest.ohlcv_source_dir`) the bundled sample (6 Binance USDⓈ-M coins, May–June 2025)
+is used. Results go to `backtests/<exchange>/<timestamp>/`: analysis.json, config.json, fills,
+balance and equity, plots and a single-file report.html.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import logging_setup
+from backtesting.data import BUNDLED_SAMPLE, DataError, load_from_folder, utc
+from backtesting.markets import MarketError, markets_for
+from backtesting.output import fills_by_side_ratios, run_directory, write_outputs
+from backtesting.prepare import build_run_args
+from backtesting.progress import Progress
+from backtesting.result import (
+    BacktestResult,
+    equity_frame,
+    expand_analysis,
+    fills_frame,
+    prices_frame,
+)
+from config import (
+    ConfigError,
+    bot_params_for_coin,
+    load,
+    warmup_minutes,
+    warmup_minutes_for_coin,
+)
+from config.cli import add_config_arguments, apply_cli_overrides
+
+log = logging.getLogger("backtest")
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DAY_MS = 86_400_000
+EXCHANGE_MARKETS = {"binance": "binance-usdm", "binanceusdm": "binance-usdm"}
+
+BACKTEST_SECTIONS = (
+    "bot",
+    "backtest",
+    "live.approved_coins",
+    "live.ignored_coins",
+    "live.empty_means_all_approved",
+    "live.hedge_mode",
+    "live.max_warmup_minutes",
+    "live.minimum_coin_age_days",
+    "live.warmup_ratio",
+)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="backtest.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("config_path", nargs="?", default=None, help="config file (JSON or HJSON); default: template")
+    parser.add_argument("--data", type=Path, default=None, help="freqtrade-format data folder of 1m candles")
+    parser.add_argument("--markets", type=Path, default=None, help="market specs JSON (tick/step sizes, fees)")
+    parser.add_argument("-dp", "--disable_plotting", action="store_true", help="skip plots and the HTML report")
+    parser.add_argument("--log-level", default=None, help="warning|info|debug|trace or 0-3 (default info)")
+    add_config_arguments(parser, BACKTEST_SECTIONS)
+    return parser.parse_args(argv)
+
+
+def date_ms(text: str) -> int:
+    return int(datetime.strptime(str(text)[:10], "%Y-%m-%d").replace(tzinfo=UTC).timestamp() * 1000)
+
+
+def selected_coins(config: dict, available: list[str]) -> list[str]:
+    approved, ignored = config["live"]["approved_coins"], config["live"]["ignored_coins"]
+    enabled = [
+        side
+        for side in ("long", "short")
+        if config["bot"][side]["total_wallet_exposure_limit"] > 0 and config["bot"][side]["n_positions"] > 0
+    ]
+    coins: set[str] = set()
+    for side in enabled or ["long", "short"]:
+        side_coins = set(approved[side]) or (set(available) if config["live"]["empty_means_all_approved"] else set())
+        coins |= side_coins - set(ignored[side])
+    return sorted(coins)
+
+
+def run(args: argparse.Namespace) -> Path:
+    config = apply_cli_overrides(load(args.config_path), args)
+    bt = config["backtest"]
+    folder = Path(args.data or bt["ohlcv_source_dir"] or BUNDLED_SAMPLE)
+    if folder == BUNDLED_SAMPLE:
+        log.info("[data] using the bundled sample %s", folder.relative_to(REPO_ROOT))
+    from backtesting.data import freqtrade_files
+
+    available = sorted(freqtrade_files(folder))
+    coins = selected_coins(config, available)
+    if not coins:
+        raise DataError("no coins to backtest: live.approved_coins is empty (set it or live.empty_means_all_approved)")
+
+    warmup = warmup_minutes(config, include_bounds=True)
+    start_ms = date_ms(bt["start_date"])
+    end_ms = date_ms(bt["end_date"]) + DAY_MS - 60_000
+    if end_ms <= start_ms:
+        raise ConfigError([f"backtest.end_date {bt['end_date']} must be after backtest.start_date {bt['start_date']}"])
+    dataset = load_from_folder(folder, coins, start_ms - warmup * 60_000, end_ms, bt["gap_tolerance_ohlcvs_minutes"])
+    data_start, data_end = int(dataset.timestamps[0]), int(dataset.timestamps[-1])
+    if start_ms - warmup * 60_000 < data_start:
+        log.warning(
+            "[data] requested %s (incl. %d warm-up minutes) but data starts %s",
+            utc(start_ms - warmup * 60_000),
+            warmup,
+            utc(data_start),
+        )
+    if end_ms > data_end:
+        log.info("[data] data ends %s (requested end %s)", utc(data_end), bt["end_date"])
+    if config["live"]["minimum_coin_age_days"] > 0:
+        log.info("[data] live.minimum_coin_age_days not applied: listing dates are unknown for %s", folder)
+    log.info(
+        "[data] %d coins %s, %s → %s, %d minutes",
+        len(dataset.coins),
+        ",".join(dataset.coins),
+        utc(data_start),
+        utc(data_end),
+        len(dataset.timestamps),
+    )
+
+    exchange = bt["exchanges"][0] if bt["exchanges"] else "binance"
+    markets = markets_for(EXCHANGE_MARKETS.get(exchange, exchange), dataset.coins, args.markets)
+    first = markets[dataset.coins[0]]
+    maker_fee = bt["maker_fee_override"] if bt["maker_fee_override"] is not None else first.maker_fee
+    taker_fee = bt["taker_fee_override"] if bt["taker_fee_override"] is not None else first.taker_fee
+    run_args = build_run_args(
+        dataset,
+        [bot_params_for_coin(config, c) for c in dataset.coins],
+        markets,
+        starting_balance=bt["starting_balance"],
+        maker_fee=maker_fee,
+        taker_fee=taker_fee,
+        requested_start_ms=start_ms,
+        global_warmup_minutes=warmup,
+        per_coin_warmup_minutes=[warmup_minutes_for_coin(config, c) for c in dataset.coins],
+        btc_collateral_cap=bt["btc_collateral_cap"],
+        btc_collateral_ltv_cap=bt["btc_collateral_ltv_cap"],
+        filter_by_min_effective_cost=bool(bt["filter_by_min_effective_cost"]),
+        hedge_mode=config["live"]["hedge_mode"],
+        compat_v7=bt["compat_v7"],
+    )
+
+    import passivbot_rust as pbr
+
+    t0 = time.monotonic()
+    fills, equities, analysis_usd, analysis_btc = pbr.run_backtest(
+        dataset.hlcvs,
+        dataset.btc_usd,
+        run_args.bot_params,
+        run_args.exchange_params,
+        run_args.backtest_params,
+        progress=Progress("backtest", units_per_step=len(dataset.coins)),
+    )
+    elapsed = time.monotonic() - t0
+    coin_minutes = len(dataset.timestamps) * len(dataset.coins)
+    log.info("[backtest] %d fills in %.2fs (%.2fM coin-minutes/s)", len(fills), elapsed, coin_minutes / elapsed / 1e6)
+
+    fills_df = fills_frame(fills)
+    analysis = expand_analysis(
+        analysis_usd,
+        analysis_btc,
+        config["bot"]["long"]["total_wallet_exposure_limit"],
+        config["bot"]["short"]["total_wallet_exposure_limit"],
+        fills_by_side_ratios(fills_df),
+    )
+    result = BacktestResult(
+        config=config,
+        exchange=exchange,
+        coins=dataset.coins,
+        fills=fills_df,
+        equity=equity_frame(equities, fills_df, bt["starting_balance"]),
+        prices=prices_frame(dataset),
+        analysis=analysis,
+    )
+    out_dir = run_directory(
+        REPO_ROOT / bt["base_dir"] if not Path(bt["base_dir"]).is_absolute() else Path(bt["base_dir"]), exchange
+    )
+    write_outputs(result, out_dir, bt["balance_sample_divider"])
+    if not args.disable_plotting:
+        write_visuals(result, out_dir)
+    print_summary(result, out_dir)
+    return out_dir
+
+
+def write_visuals(result: BacktestResult, out_dir: Path) -> None:
+    try:
+        from backtesting import plots, report
+    except ImportError:  # plots/report not available in this build
+        log.warning("[report] plotting modules unavailable; skipping plots")
+        return
+    paths = plots.plot_all(result, out_dir / "plots")
+    report.write_report(result, out_dir, paths)
+
+
+def print_summary(result: BacktestResult, out_dir: Path) -> None:
+    try:
+        from backtesting.summary import format_summary
+
+        text = format_summary(result)
+    except ImportError:
+        a = result.analysis
+        text = "\n".join(
+            f"{k:32s} {a[k]}" for k in ("adg_usd", "gain_usd", "drawdown_worst_usd", "sharpe_ratio_usd") if k in a
+        )
+    print(text)
+    print(f"outputs: {out_dir}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = parse_args(argv)
+        logging_setup.configure(args.log_level)
+        run(args)
+    except ConfigError as e:
+        for line in str(e).splitlines():
+            print(f"config error: {line}", file=sys.stderr)
+        return 2
+    except (DataError, MarketError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""`python src/backtest.py` end to end on the bundled sample, and its failure modes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BACKTEST = [sys.executable, str(REPO / "src" / "backtest.py")]
+
+
+def run(args: list[str], cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run(BACKTEST + args, check=False, cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("backtests")
+    proc = run(["--backtest.base_dir", str(base)])
+    assert proc.returncode == 0, proc.stderr
+    (out,) = list(base.glob("binance/*"))
+    return out
+
+
+def test_default_run_writes_analysis_fills_equity_and_report(default_run: Path) -> None:
+    for name in ("analysis.json", "config.json", "fills.parquet", "fills.csv", "balance_and_equity.csv.gz"):
+        assert (default_run / name).is_file(), name
+    analysis = json.loads((default_run / "analysis.json").read_text())
+    assert {
+        "adg_usd",
+        "adg_btc",
+        "drawdown_worst_usd",
+        "sharpe_ratio_usd",
+        "loss_profit_ratio",
+        "pnl_ratio_long_short",
+    } <= set(analysis)
+    assert analysis["drawdown_worst_usd"] is not None and 0 <= analysis["drawdown_worst_usd"] < 1
+    fills = pd.read_parquet(default_run / "fills.parquet")
+    assert len(fills) > 50
+    assert set(fills["coin"]) <= {"ADA", "BNB", "BTC", "ETH", "SOL", "XRP"}
+    config = json.loads((default_run / "config.json").read_text())
+    assert config["bot"]["long"]["n_positions"] == 7 and not any(k.startswith("_") for k in config)
+
+
+def test_cli_override_changes_the_run(tmp_path: Path) -> None:
+    proc = run(["--backtest.base_dir", str(tmp_path), "--bot.long.n_positions", "1", "-dp"])
+    assert proc.returncode == 0, proc.stderr
+    (out,) = list(tmp_path.glob("binance/*"))
+    config = json.loads((out / "config.json").read_text())
+    assert config["bot"]["long"]["n_positions"] == 1
+    fills = pd.read_parquet(out / "fills.parquet")
+    assert fills.groupby("minute")["coin"].nunique().max() >= 1
+
+
+def test_bad_config_value_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
+    cfg = tmp_path / "bad.json"
+    cfg.write_text(json.dumps({"bot": {"long": {"n_positions": -3}}, "live": {}}))
+    proc = run([str(cfg), "--backtest.base_dir", str(tmp_path)])
+    assert proc.returncode == 2
+    assert "n_positions" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_malformed_config_names_file_and_line(tmp_path: Path) -> None:
+    cfg = tmp_path / "broken.json"
+    cfg.write_text('{\n  "bot": {\n    "long": {"n_positions": 3,,}\n  }\n}\n')
+    proc = run([str(cfg)])
+    assert proc.returncode == 2
+    assert "broken.json" in proc.stderr and "line" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_bad_data_folder_is_a_clear_error(tmp_path: Path) -> None:
+    proc = run(["--data", str(tmp_path / "missing"), "--backtest.base_dir", str(tmp_path)])
+    assert proc.returncode == 2
+    assert "missing" in proc.stderr and "does not exist" in proc.stderr and "Traceback" not in proc.stderr
