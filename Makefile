@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 CARGO_MANIFEST := passivbot-rust/Cargo.toml
 RUST_SOURCES := $(shell find passivbot-rust/src -name '*.rs') passivbot-rust/Cargo.toml passivbot-rust/Cargo.lock passivbot-rust/pyproject.toml
 
-.PHONY: setup test test-rust test-python backtest demo lint bench clean
+.PHONY: setup test test-rust test-python backtest lint bench clean
 
 $(VENV)/.requirements: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,9 @@ test-rust:
 test-python: setup
 	$(PY) -m pytest -q
 
-demo: setup
-	$(PY) src/tools/ideal_orders.py configs/examples/orchestrator_state.json
+# The main job on the bundled default: the template config on the bundled real sample.
+backtest: setup
+	$(PY) src/backtest.py $(ARGS)
 
 lint: setup
 	cargo fmt --manifest-path $(CARGO_MANIFEST) --check

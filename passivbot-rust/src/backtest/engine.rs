@@ -92,6 +92,9 @@ pub struct Engine<'a> {
     needs_volatility_1h: bool,
     last_hour_boundary: i64,
     effective_n_positions: [usize; 2],
+    /// Orders are first placed after this many minutes (and not before `guard`, a timestamp).
+    warm: usize,
+    guard: i64,
     input: OrchestratorInput,
     fills: Vec<Fill>,
     equity: Vec<[f64; 3]>,
@@ -268,7 +271,7 @@ impl<'a> Engine<'a> {
             params.btc_collateral_ltv_cap,
         );
         let input = build_input_skeleton(bot_params, exchange_params, &master, params);
-        Ok(Engine {
+        let mut engine = Engine {
             data,
             btc_usd,
             params,
@@ -294,12 +297,18 @@ impl<'a> Engine<'a> {
             needs_volatility_1h,
             last_hour_boundary: params.first_timestamp_ms.div_euclid(HOUR_MS) * HOUR_MS,
             effective_n_positions: [0, 0],
+            warm: 1,
+            guard: params
+                .requested_start_timestamp_ms
+                .max(params.first_timestamp_ms),
             input,
             fills: Vec::new(),
             equity: Vec::new(),
             twe_net: Vec::new(),
             first_recorded_index: None,
-        })
+        };
+        engine.warm = engine.global_warmup().max(1);
+        Ok(engine)
     }
 
     #[inline]
@@ -333,50 +342,55 @@ impl<'a> Engine<'a> {
 
     pub fn run(mut self, mut progress: impl FnMut(usize, usize)) -> Result<EngineOutput, String> {
         let n = self.data.n_minutes;
-        let warm = self.global_warmup().max(1);
-        let guard = self
-            .params
-            .requested_start_timestamp_ms
-            .max(self.params.first_timestamp_ms);
         let progress_every = 10_000;
         for k in 1..=n - 2 {
             if k % progress_every == 0 {
                 progress(k, n);
             }
-            for flags in self.filled_this_minute.iter_mut() {
-                *flags = [false, false];
-            }
-            self.check_for_fills(k);
-            if !self.params.compat_v7 {
-                self.close_delisted_positions(k);
-            }
-            self.update_emas(k);
-            if self.wallet.btc_collateral() {
-                self.wallet.mark(self.btc_usd[k]);
-            }
-            self.update_trailing_bundles(k);
-            if k > warm && self.ts(k) >= guard {
-                if self.update_effective_n_positions(k) && self.first_recorded_index.is_none() {
-                    self.first_recorded_index = Some(k);
-                }
-                self.place_orders(k)?;
-            }
-            if self.first_recorded_index.is_some() {
-                self.record_equity(k);
-            }
+            self.step(k)?;
         }
         progress(n, n);
-        let starting_balance_btc = self.params.starting_balance / self.btc_usd[0];
-        Ok(EngineOutput {
+        Ok(self.finish())
+    }
+
+    /// One simulated minute `k` (1 ≤ k ≤ T−2).
+    pub(crate) fn step(&mut self, k: usize) -> Result<(), String> {
+        for flags in self.filled_this_minute.iter_mut() {
+            *flags = [false, false];
+        }
+        self.check_for_fills(k);
+        if !self.params.compat_v7 {
+            self.close_delisted_positions(k);
+        }
+        self.update_emas(k);
+        if self.wallet.btc_collateral() {
+            self.wallet.mark(self.btc_usd[k]);
+        }
+        self.update_trailing_bundles(k);
+        if k > self.warm && self.ts(k) >= self.guard {
+            if self.update_effective_n_positions(k) && self.first_recorded_index.is_none() {
+                self.first_recorded_index = Some(k);
+            }
+            self.place_orders(k)?;
+        }
+        if self.first_recorded_index.is_some() {
+            self.record_equity(k);
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> EngineOutput {
+        let n = self.data.n_minutes;
+        EngineOutput {
+            starting_balance_btc: self.params.starting_balance / self.btc_usd[0],
             fills: self.fills,
             equity: self.equity,
             twe_net: self.twe_net,
             first_recorded_index: self.first_recorded_index.unwrap_or(n - 1),
             starting_balance_usd: self.params.starting_balance,
-            starting_balance_btc,
             effective_n_positions: self.effective_n_positions,
             master: self.master,
-        })
+        }
     }
 
     // ---- fills -------------------------------------------------------------------------------
@@ -970,5 +984,38 @@ fn build_input_skeleton(
         },
         symbols,
         peek_hints: None,
+    }
+}
+
+#[cfg(test)]
+impl Engine<'_> {
+    pub(crate) fn volume_ema_value(&self, coin: usize, side: usize) -> f64 {
+        self.emas[coin].volume[side].value()
+    }
+
+    pub(crate) fn trailing_bundle(&self, coin: usize, side: usize) -> TrailingBundle {
+        self.trailing[coin][side]
+    }
+
+    pub(crate) fn fills_at(&self, k: usize) -> usize {
+        self.fills.iter().filter(|f| f.index == k).count()
+    }
+
+    pub(crate) fn set_realised_pnl(&mut self, cumsum: f64, cummax: f64) {
+        self.pnl_cumsum = cumsum;
+        self.pnl_cummax = cummax;
+    }
+
+    pub(crate) fn set_position(&mut self, coin: usize, side: usize, size: f64, price: f64) {
+        self.positions[coin][side] = Position { size, price };
+    }
+
+    pub(crate) fn fill_list(&self) -> &[Fill] {
+        &self.fills
+    }
+
+    pub(crate) fn unstuck_allowance_long_at(&mut self, k: usize) -> f64 {
+        self.refresh_input(k);
+        self.input.global.unstuck_allowance_long
     }
 }

@@ -8,6 +8,9 @@ pub mod params;
 pub mod validate;
 pub mod wallet;
 
+#[cfg(test)]
+mod tests;
+
 pub use data::Hlcvs;
 pub use engine::{Engine, EngineOutput};
 pub use params::BacktestParams;

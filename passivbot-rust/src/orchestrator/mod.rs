@@ -13,6 +13,8 @@ pub mod input;
 mod ordering;
 pub mod output;
 mod slots;
+#[cfg(test)]
+mod tests;
 mod trim;
 mod validate;
 
