@@ -191,7 +191,10 @@ fn spec18_07_dynamic_wel_with_allowance_sizes_initial_entries() {
     }
 }
 
-fn delisting_scenario() -> (Vec<Vec<(f64, f64, f64)>>, usize) {
+/// `(high, low, close)` per minute of one coin.
+type Candles = Vec<(f64, f64, f64)>;
+
+fn delisting_scenario() -> (Vec<Candles>, usize) {
     // coin 0 trades the whole run (2000 minutes); coin 1's data ends at minute 10, more than a day
     // before the end, with an open long position bought at 100 and a last close of 99 (above the
     // grid re-entry at 98, below the take-profit at 102, so nothing else fills).
