@@ -993,6 +993,10 @@ impl Engine<'_> {
         self.emas[coin].volume[side].value()
     }
 
+    pub(crate) fn volatility_1h_value(&self, coin: usize, side: usize) -> f64 {
+        self.emas[coin].volatility_1h[side].value()
+    }
+
     pub(crate) fn trailing_bundle(&self, coin: usize, side: usize) -> TrailingBundle {
         self.trailing[coin][side]
     }

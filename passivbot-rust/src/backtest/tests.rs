@@ -411,3 +411,38 @@ fn marketable_orders_pay_the_taker_fee_in_fixed_mode() {
         );
     }
 }
+
+// Reference quirk 4: a coin with no candle in the last hour keeps its previous hourly bucket and
+// its 1h volatility EMA is updated with it again (compat); fixed mode skips the update. Coin 1's
+// data ends at minute 30, every candle ranging 100–102 (x = ln 1.02); span 3 h ⇒ alpha 0.5, seed 0.
+// Minute 60 (hour 1): bucket of minutes 0–30 ⇒ EMA 0.5·x in both modes. Minute 120 (hour 2): no
+// candle ⇒ compat folds the stale bucket again (0.5·x + 0.5·0.5·x = 0.75·x), fixed stays at 0.5·x.
+#[test]
+fn stale_hourly_bucket_is_reused_only_in_compat_mode() {
+    let bot = BotParams {
+        entry_volatility_ema_span_hours: 3.0,
+        ..long_params()
+    }; // alpha 0.5
+    let n = 130;
+    let c0 = vec![flat(100.0); n];
+    let mut c1 = vec![(102.0, 100.0, 101.0); n];
+    for c in c1.iter_mut().skip(31) {
+        *c = (f64::NAN, f64::NAN, f64::NAN);
+    }
+    let (data, n) = array(&[c0, c1]);
+    let btc = vec![1.0; n];
+    let x = (102.0f64 / 100.0).ln();
+    for (compat, want) in [(true, 0.75 * x), (false, 0.5 * x)] {
+        let mut p = params(2, n, compat);
+        p.last_valid_indices = vec![n - 1, 30];
+        let mut e = engine(&data, n, &btc, &[pair(bot); 2], &p);
+        for k in 1..=125 {
+            e.step(k).unwrap();
+        }
+        // hour 1 (minute 60): 0.5·x; hour 2 (minute 120): compat folds the stale bucket again
+        assert!(
+            (e.volatility_1h_value(1, 0) - want).abs() < 1e-15,
+            "compat={compat}"
+        );
+    }
+}
