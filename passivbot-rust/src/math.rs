@@ -7,28 +7,71 @@
 
 use crate::types::{ExchangeParams, Pside};
 
-/// Removes float noise below 1e-10 (`f64::round` = half away from zero).
+/// 2^52: every double at or above it in magnitude is an integer.
+const TWO_POW_52: f64 = 4_503_599_627_370_496.0;
+
+/// Integer part, sign of zero kept; same result as `f64::trunc` for every input. Baseline x86-64
+/// (SSE2) has no rounding instruction, so `trunc`/`floor`/`ceil`/`round` are out-of-line calls;
+/// these inline versions use the truncating integer conversion and are several times faster.
+#[inline(always)]
+fn trunc_exact(x: f64) -> f64 {
+    if x.abs() < TWO_POW_52 {
+        ((x as i64) as f64).copysign(x)
+    } else {
+        x // already integral, ±inf or NaN
+    }
+}
+
+/// `f64::floor`, bit for bit.
+#[inline(always)]
+pub fn floor_exact(x: f64) -> f64 {
+    let t = trunc_exact(x);
+    if t > x { t - 1.0 } else { t }
+}
+
+/// `f64::ceil`, bit for bit.
+#[inline(always)]
+pub fn ceil_exact(x: f64) -> f64 {
+    let t = trunc_exact(x);
+    if t < x { t + 1.0 } else { t }
+}
+
+/// `f64::round` (half away from zero), bit for bit. `x − trunc(x)` is exact below 2^52.
+#[inline(always)]
+pub fn round_half_away(x: f64) -> f64 {
+    let t = trunc_exact(x);
+    let frac = x - t;
+    if frac >= 0.5 {
+        t + 1.0
+    } else if frac <= -0.5 {
+        t - 1.0
+    } else {
+        t
+    }
+}
+
+/// Removes float noise below 1e-10 (rounding half away from zero).
 #[inline]
 fn clean(y: f64) -> f64 {
-    (y * 1e10).round() / 1e10
+    round_half_away(y * 1e10) / 1e10
 }
 
 /// Nearest multiple of `step`, ties away from zero. `step == 0` gives NaN.
 #[inline]
 pub fn round_(n: f64, step: f64) -> f64 {
-    clean((n / step).round() * step)
+    clean(round_half_away(n / step) * step)
 }
 
 /// Next multiple of `step` at or above `n`.
 #[inline]
 pub fn round_up(n: f64, step: f64) -> f64 {
-    clean((n / step).ceil() * step)
+    clean(ceil_exact(n / step) * step)
 }
 
 /// Next multiple of `step` at or below `n`.
 #[inline]
 pub fn round_dn(n: f64, step: f64) -> f64 {
-    clean((n / step).floor() * step)
+    clean(floor_exact(n / step) * step)
 }
 
 fn round_dynamic_with(n: f64, digits: i32, f: fn(f64) -> f64) -> f64 {
@@ -302,6 +345,48 @@ mod tests {
         assert_eq!(round_up(0.30000000000000004, 0.1), 0.4);
         assert_eq!(round_up(0.3, 0.1), 0.3);
         assert_eq!(round_(0.3, 0.1), 0.3);
+    }
+
+    #[test]
+    fn inline_rounding_matches_std_bit_for_bit() {
+        let specials = [
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            1.5,
+            -1.5,
+            2.5,
+            -2.5,
+            0.49999999999999994,
+            -0.49999999999999994,
+            4_503_599_627_370_495.5,
+            -4_503_599_627_370_495.5,
+            4_503_599_627_370_496.0,
+            9.0e15,
+            1e300,
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let randoms = (0..200_000).map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            // spread over magnitudes 1e-6 .. 1e17, both signs
+            let mantissa = (state >> 11) as f64 / (1u64 << 53) as f64;
+            let exp = ((state & 0xff) as i32 % 24) - 6;
+            let sign = if state & 0x100 == 0 { 1.0 } else { -1.0 };
+            sign * mantissa * 10f64.powi(exp)
+        });
+        for x in specials.into_iter().chain(randoms) {
+            assert_eq!(round_half_away(x).to_bits(), x.round().to_bits(), "round {x:e}");
+            assert_eq!(floor_exact(x).to_bits(), x.floor().to_bits(), "floor {x:e}");
+            assert_eq!(ceil_exact(x).to_bits(), x.ceil().to_bits(), "ceil {x:e}");
+        }
+        assert!(round_half_away(f64::NAN).is_nan() && floor_exact(f64::NAN).is_nan() && ceil_exact(f64::NAN).is_nan());
     }
 
     #[test]
