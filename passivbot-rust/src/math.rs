@@ -26,14 +26,22 @@ fn trunc_exact(x: f64) -> f64 {
 #[inline(always)]
 pub fn floor_exact(x: f64) -> f64 {
     let t = trunc_exact(x);
-    if t > x { t - 1.0 } else { t }
+    if t > x {
+        t - 1.0
+    } else {
+        t
+    }
 }
 
 /// `f64::ceil`, bit for bit.
 #[inline(always)]
 pub fn ceil_exact(x: f64) -> f64 {
     let t = trunc_exact(x);
-    if t < x { t + 1.0 } else { t }
+    if t < x {
+        t + 1.0
+    } else {
+        t
+    }
 }
 
 /// `f64::round` (half away from zero), bit for bit. `x − trunc(x)` is exact below 2^52.
@@ -382,11 +390,19 @@ mod tests {
             sign * mantissa * 10f64.powi(exp)
         });
         for x in specials.into_iter().chain(randoms) {
-            assert_eq!(round_half_away(x).to_bits(), x.round().to_bits(), "round {x:e}");
+            assert_eq!(
+                round_half_away(x).to_bits(),
+                x.round().to_bits(),
+                "round {x:e}"
+            );
             assert_eq!(floor_exact(x).to_bits(), x.floor().to_bits(), "floor {x:e}");
             assert_eq!(ceil_exact(x).to_bits(), x.ceil().to_bits(), "ceil {x:e}");
         }
-        assert!(round_half_away(f64::NAN).is_nan() && floor_exact(f64::NAN).is_nan() && ceil_exact(f64::NAN).is_nan());
+        assert!(
+            round_half_away(f64::NAN).is_nan()
+                && floor_exact(f64::NAN).is_nan()
+                && ceil_exact(f64::NAN).is_nan()
+        );
     }
 
     #[test]
