@@ -243,8 +243,9 @@ def plot_balance_equity(
         idx = _envelope_union(equity, balance)
         x = _dates(eq.index)
         xi, e, b = x[idx], equity[idx], balance[idx]
-        ax.fill_between(xi, b, e, where=e >= b, interpolate=True, color=C_GAIN, alpha=0.25, lw=0, label="unrealised profit")
-        ax.fill_between(xi, b, e, where=e < b, interpolate=True, color=C_LOSS, alpha=0.25, lw=0, label="unrealised loss")
+        for where, color, label in ((e > b, C_GAIN, "unrealised profit"), (e < b, C_LOSS, "unrealised loss")):
+            if where.any():  # no legend entry for an area that never appears
+                ax.fill_between(xi, b, e, where=where, interpolate=True, color=color, alpha=0.25, lw=0, label=label)
         ax.plot(xi, b, color=C_BALANCE, lw=1.3, drawstyle="steps-post", label="balance")
         ax.plot(xi, e, color=C_EQUITY, lw=0.9, label="equity")
         if facts.starting_balance:
@@ -274,10 +275,13 @@ def _log_y(ax: Axes, values: np.ndarray) -> None:
     finite = values[np.isfinite(values)]
     if len(finite) and (finite > 0).all():
         ax.set_yscale("log")
-        # plain labels at 1-1.5-2-3-5-7 × 10^k: the default ones are mathtext, which we switch off
-        ax.yaxis.set_major_locator(mticker.LogLocator(base=10, subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
+        # plain-number labels (the default ones are mathtext, switched off here); within one
+        # decade the log locator would label a single tick, so use evenly spread ones there
+        narrow = finite.max() / finite.min() < 10
+        locator = mticker.MaxNLocator(nbins=6) if narrow else mticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0))
+        ax.yaxis.set_major_locator(locator)
         ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.6g}"))
-        ax.yaxis.set_minor_formatter(mticker.NullFormatter())
+        ax.yaxis.set_minor_locator(mticker.NullLocator())
     else:
         ax.set_title(ax.get_title() + " — linear: values ≤ 0")
 

@@ -194,12 +194,12 @@ def _charts_section(plots: dict[str, Path], table: pd.DataFrame, anchors: dict[s
     per_coin = []
     for key in coin_keys:
         coin = key[len(COIN_KEY_PREFIX):]
-        anchor = anchors.get(coin, "")
+        anchor = f' id="{esc(anchors[coin])}"' if coin in anchors else ""
         summary = esc(coin)
         if coin in table.index:
             row = table.loc[coin]
             summary += f' <span class="muted">— {int(row["fills"]):,} fills, net PnL {esc(format_money(float(row["net_pnl"]), signed=True))}</span>'
-        per_coin.append(f'<details id="{esc(anchor)}"{opened}><summary>{summary}</summary>{_figure(plots[key], f"{coin}: price, fills and position")}</details>')
+        per_coin.append(f'<details{anchor}{opened}><summary>{summary}</summary>{_figure(plots[key], f"{coin}: price, fills and position")}</details>')
     if not plots:
         return '<section id="charts"><h2>Charts</h2><p class="muted">No charts.</p></section>'
     coin_html = f'<h3>Per coin</h3><p class="muted">{_LEGEND_HELP}</p>{"".join(per_coin)}' if per_coin else ""
