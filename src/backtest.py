@@ -180,7 +180,7 @@ def run(args: argparse.Namespace) -> Path:
         exchange=exchange,
         coins=dataset.coins,
         fills=fills_df,
-        equity=equity_frame(equities, fills_df, bt["starting_balance"]),
+        equity=equity_frame(equities),
         prices=prices_frame(dataset),
         analysis=analysis,
     )

@@ -47,6 +47,22 @@ def test_default_run_writes_analysis_fills_equity_and_report(default_run: Path) 
     assert config["bot"]["long"]["n_positions"] == 7 and not any(k.startswith("_") for k in config)
 
 
+def test_default_run_writes_plots_and_a_self_contained_report(default_run: Path) -> None:
+    pngs = sorted(p.name for p in (default_run / "plots").glob("*.png"))
+    assert {"balance_equity.png", "drawdown.png", "exposure.png", "pnl_by_coin.png"} <= set(pngs)
+    assert sum(name.startswith("coin_") for name in pngs) == 6
+    html = (default_run / "report.html").read_text()
+    assert html.count("data:image/png;base64,") >= 10
+    assert "http://" not in html and "https://" not in html
+
+
+def test_equity_balance_column_is_the_engine_balance(default_run: Path) -> None:
+    eq = pd.read_csv(default_run / "balance_and_equity.csv.gz")
+    # BTC collateral (template 0.7) re-marks the balance every minute: it moves between fills
+    assert eq["usd_total_balance"].nunique() > 100
+    assert (eq["usd_total_equity"] > 0).all()
+
+
 def test_cli_override_changes_the_run(tmp_path: Path) -> None:
     proc = run(["--backtest.base_dir", str(tmp_path), "--bot.long.n_positions", "1", "-dp"])
     assert proc.returncode == 0, proc.stderr

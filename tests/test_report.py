@@ -1,5 +1,5 @@
-"""Plots, HTML report and console summary on small synthetic results and a real-shaped one
-(bundled sample prices, toy fills). Low dpi and small figures keep the suite fast."""
+"""Plots, HTML report and console summary on small synthetic results (the real engine's output
+is covered end to end by test_backtest_cli). Low dpi and small figures keep the suite fast."""
 
 from __future__ import annotations
 
@@ -32,7 +32,6 @@ from backtesting.result import (
 from backtesting.summary import format_summary
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src" / "tools"))
-from example_report import sample_dataset, toy_result
 
 FAST = {"dpi": 30, "width": 6.0}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -41,14 +40,40 @@ T0 = pd.Timestamp("2025-03-01 00:00", tz="UTC")
 
 # ---- builders --------------------------------------------------------------------------------
 
-def _fill(minute: int, coin: str, order_type: str, qty: float, price: float, psize: float, pprice: float,
-          *, pnl: float = 0.0, balance: float = 1000.0, twe: tuple[float, float] = (0.0, 0.0)) -> dict:
+
+def _fill(
+    minute: int,
+    coin: str,
+    order_type: str,
+    qty: float,
+    price: float,
+    psize: float,
+    pprice: float,
+    *,
+    pnl: float = 0.0,
+    balance: float = 1000.0,
+    twe: tuple[float, float] = (0.0, 0.0),
+) -> dict:
     fee = -abs(qty) * price * 0.0002
     return {
-        "minute": minute, "timestamp": T0 + pd.Timedelta(minutes=minute), "coin": coin, "pnl": pnl, "fee_paid": fee,
-        "usd_total_balance": balance, "btc_cash_wallet": 0.0, "usd_cash_wallet": balance, "btc_price": 60000.0,
-        "qty": qty, "price": price, "psize": psize, "pprice": pprice, "type": order_type,
-        "wallet_exposure": psize * pprice / balance, "twe_long": twe[0], "twe_short": twe[1], "twe_net": twe[0] + twe[1],
+        "minute": minute,
+        "timestamp": T0 + pd.Timedelta(minutes=minute),
+        "coin": coin,
+        "pnl": pnl,
+        "fee_paid": fee,
+        "usd_total_balance": balance,
+        "btc_cash_wallet": 0.0,
+        "usd_cash_wallet": balance,
+        "btc_price": 60000.0,
+        "qty": qty,
+        "price": price,
+        "psize": psize,
+        "pprice": pprice,
+        "type": order_type,
+        "wallet_exposure": psize * pprice / balance,
+        "twe_long": twe[0],
+        "twe_short": twe[1],
+        "twe_net": twe[0] + twe[1],
     }
 
 
@@ -61,53 +86,106 @@ def hand_fills() -> list[dict]:
         _fill(60, "BTC", "entry_grid_normal_long", 0.002, 59000, 0.004, 59500, twe=(0.238, -0.15)),
         _fill(90, "ETH", "entry_grid_normal_short", -0.05, 3050, -0.1, 3025, twe=(0.238, -0.3025)),
         _fill(120, "BTC", "close_grid_long", -0.002, 60500, 0.002, 59500, pnl=2.0, balance=1002.0, twe=(0.119, -0.302)),
-        _fill(150, "ETH", "close_unstuck_short", 0.03, 3100, -0.07, 3025, pnl=-2.25, balance=999.75, twe=(0.119, -0.212)),
+        _fill(
+            150, "ETH", "close_unstuck_short", 0.03, 3100, -0.07, 3025, pnl=-2.25, balance=999.75, twe=(0.119, -0.212)
+        ),
         _fill(200, "BTC", "close_trailing_long", -0.002, 61000, 0.0, 0.0, pnl=3.0, balance=1002.75, twe=(0.0, -0.211)),
         _fill(250, "ETH", "close_panic_short", 0.07, 3080, 0.0, 0.0, pnl=-3.85, balance=998.9, twe=(0.0, 0.0)),
     ]
 
 
-def make_result(coins: list[str] | None = None, fills: list[dict] | None = None, hours: int = 6,
-                analysis: dict | None = None, exchange: str = "binance", seed: int = 1) -> BacktestResult:
+def make_result(
+    coins: list[str] | None = None,
+    fills: list[dict] | None = None,
+    hours: int = 6,
+    analysis: dict | None = None,
+    exchange: str = "binance",
+    seed: int = 1,
+) -> BacktestResult:
     coins = ["BTC", "ETH"] if coins is None else coins
     fills = hand_fills() if fills is None else fills
     minutes = pd.date_range(T0, periods=hours * 60, freq="1min")
     rng = np.random.default_rng(seed)
     base = {"BTC": 60000.0, "ETH": 3000.0}
-    closes = {c: base.get(c, 10.0 + i) * np.exp(np.cumsum(rng.normal(0, 1e-3, len(minutes)))) for i, c in enumerate(coins)}
+    closes = {
+        c: base.get(c, 10.0 + i) * np.exp(np.cumsum(rng.normal(0, 1e-3, len(minutes)))) for i, c in enumerate(coins)
+    }
     prices = pd.DataFrame(closes, index=minutes)[::5]
     df = pd.DataFrame(fills, columns=FILL_COLUMNS) if fills else fills_frame(None)
     balance = pd.Series(1000.0, index=minutes)
     if fills:
         balance = df.groupby("timestamp")["usd_total_balance"].last().reindex(minutes).ffill().fillna(1000.0)
     equity_usd = balance + rng.normal(0, 1.5, len(minutes)).cumsum() * 0.3
-    equity = pd.DataFrame({"usd_total_equity": equity_usd, "btc_total_equity": equity_usd / 60000.0,
-                           "usd_total_balance": balance}, index=minutes)
+    equity = pd.DataFrame(
+        {"usd_total_equity": equity_usd, "btc_total_equity": equity_usd / 60000.0, "usd_total_balance": balance},
+        index=minutes,
+    )
     if analysis is None:
-        analysis = {"adg_usd": 0.00123, "adg_btc": 0.0011, "gain_usd": 1.0234, "gain_btc": 1.01,
-                    "drawdown_worst_usd": 0.0567, "drawdown_worst_btc": 0.07, "sharpe_ratio_usd": 0.4321,
-                    "sharpe_ratio_btc": None, "sortino_ratio_usd": None, "loss_profit_ratio": 0.25,
-                    "positions_held_per_day": 3.5, "position_held_hours_max": 12.5, "calmar_ratio_usd": None}
+        analysis = {
+            "adg_usd": 0.00123,
+            "adg_btc": 0.0011,
+            "gain_usd": 1.0234,
+            "gain_btc": 1.01,
+            "drawdown_worst_usd": 0.0567,
+            "drawdown_worst_btc": 0.07,
+            "sharpe_ratio_usd": 0.4321,
+            "sharpe_ratio_btc": None,
+            "sortino_ratio_usd": None,
+            "loss_profit_ratio": 0.25,
+            "positions_held_per_day": 3.5,
+            "position_held_hours_max": 12.5,
+            "calmar_ratio_usd": None,
+        }
     return BacktestResult(
-        config={"backtest": {"starting_balance": 1000.0}, "_source_path": "/cfg/my_config.json",
-                "bot": {"long": {"total_wallet_exposure_limit": 1.5, "n_positions": 2},
-                        "short": {"total_wallet_exposure_limit": 0.5, "n_positions": 2}}},
-        exchange=exchange, coins=coins, fills=df, equity=equity, prices=prices, analysis=analysis,
-        first_trade_time=df["timestamp"].iloc[0] if fills else None, notes=["synthetic test result"],
+        config={
+            "backtest": {"starting_balance": 1000.0},
+            "_source_path": "/cfg/my_config.json",
+            "bot": {
+                "long": {"total_wallet_exposure_limit": 1.5, "n_positions": 2},
+                "short": {"total_wallet_exposure_limit": 0.5, "n_positions": 2},
+            },
+        },
+        exchange=exchange,
+        coins=coins,
+        fills=df,
+        equity=equity,
+        prices=prices,
+        analysis=analysis,
+        first_trade_time=df["timestamp"].iloc[0] if fills else None,
+        notes=["synthetic test result"],
     )
 
 
 def random_fills(coins: list[str], n: int, minutes: int, seed: int = 0) -> list[dict]:
     """Many plausible fills: alternating long entries/closes and short entries/closes."""
     rng = np.random.default_rng(seed)
-    types = ["entry_grid_normal_long", "close_grid_long", "entry_grid_normal_short", "close_trailing_short",
-             "entry_initial_normal_long", "close_unstuck_long", "close_auto_reduce_twel_long", "entry_trailing_normal_short"]
+    types = [
+        "entry_grid_normal_long",
+        "close_grid_long",
+        "entry_grid_normal_short",
+        "close_trailing_short",
+        "entry_initial_normal_long",
+        "close_unstuck_long",
+        "close_auto_reduce_twel_long",
+        "entry_trailing_normal_short",
+    ]
     out = []
     for k, m in enumerate(np.sort(rng.integers(0, minutes, n))):
         t = types[k % len(types)]
         sign = (1 if t.endswith("long") else -1) * (1 if t.startswith("entry") else -1)
-        out.append(_fill(int(m), coins[k % len(coins)], t, sign * 0.01, 100 + rng.normal(), (k % 5) * 0.01 * (1 if "long" in t else -1),
-                         100.0, pnl=rng.normal(), twe=(rng.random(), -rng.random() * 0.5)))
+        out.append(
+            _fill(
+                int(m),
+                coins[k % len(coins)],
+                t,
+                sign * 0.01,
+                100 + rng.normal(),
+                (k % 5) * 0.01 * (1 if "long" in t else -1),
+                100.0,
+                pnl=rng.normal(),
+                twe=(rng.random(), -rng.random() * 0.5),
+            )
+        )
     return out
 
 
@@ -128,6 +206,7 @@ def report_html(result: BacktestResult, tmp_path: Path) -> tuple[str, dict[str, 
 
 # ---- plots -----------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def standard(tmp_path_factory: pytest.TempPathFactory) -> tuple[BacktestResult, dict[str, Path], str]:
     """The 2-coin hand-made result with every chart (log variant included) and its report,
@@ -140,7 +219,15 @@ def standard(tmp_path_factory: pytest.TempPathFactory) -> tuple[BacktestResult, 
 
 def test_plot_all_writes_every_chart_as_png(standard: tuple) -> None:
     _, made, _ = standard
-    assert list(made) == ["balance_equity", "balance_equity_log", "drawdown", "exposure", "pnl_by_coin", "coin:BTC", "coin:ETH"]
+    assert list(made) == [
+        "balance_equity",
+        "balance_equity_log",
+        "drawdown",
+        "exposure",
+        "pnl_by_coin",
+        "coin:BTC",
+        "coin:ETH",
+    ]
     assert len({p.name for p in made.values()}) == len(made)  # one file per chart
     for p in made.values():
         assert_png(p)
@@ -201,6 +288,7 @@ def test_coin_filenames_are_safe_and_distinct() -> None:
 
 # ---- edge cases ------------------------------------------------------------------------------
 
+
 def test_no_fills_everything_still_renders(tmp_path: Path) -> None:
     r = make_result(fills=[])
     text, made = report_html(r, tmp_path)
@@ -251,8 +339,8 @@ def test_twenty_five_coins(tmp_path: Path) -> None:
         assert_png(p)
     assert len([k for k in made if k.startswith("coin:")]) == 9
     assert text.count("data:image/png;base64,") == len(made)
-    assert "<details id=\"coin-0\"><summary>" in text  # more than 8 coin charts start folded
-    table = text[text.index('id="coins"'):]
+    assert '<details id="coin-0"><summary>' in text  # more than 8 coin charts start folded
+    table = text[text.index('id="coins"') :]
     assert all(f">{c}<" in table for c in coins) and len(coin_table(r)) == 25
     assert plots.open_positions(r)[["long", "short"]].to_numpy().max() <= 25
     summary = format_summary(r)
@@ -272,13 +360,16 @@ def test_large_fill_count_plots_quickly(tmp_path: Path) -> None:
 
 # ---- report ----------------------------------------------------------------------------------
 
+
 def test_report_is_one_self_contained_file(standard: tuple) -> None:
     _, made, text = standard
     assert (made["drawdown"].parent / "report.html").is_file()
     assert text.startswith("<!DOCTYPE html>")
     assert text.count("data:image/png;base64,") == len(made)
     srcs = re.findall(r'\b(?:src|href)\s*=\s*["\']?([^"\'\s>]*)', text, flags=re.IGNORECASE)
-    assert srcs and all(s.startswith(("data:", "#")) for s in srcs), [s[:40] for s in srcs if not s.startswith(("data:", "#"))]
+    assert srcs and all(s.startswith(("data:", "#")) for s in srcs), [
+        s[:40] for s in srcs if not s.startswith(("data:", "#"))
+    ]
     assert not re.search(r"https?://|url\(|@import|<script|<link", text, flags=re.IGNORECASE)
     # header facts
     for expected in ("binance", "my_config.json", "2025-03-01 00:00", "1,000.00", "998.90", "Fills"):
@@ -302,7 +393,12 @@ def test_report_escapes_every_string(tmp_path: Path) -> None:
     # also names matplotlib could misread ("$" starts mathtext) or lacks glyphs for
     names = {"BTC": evil, "ETH": "$WIF"}
     fills = [{**f, "coin": names[f["coin"]]} for f in hand_fills()]
-    r = make_result(coins=[evil, "$WIF", "币安人生"], fills=fills, exchange='bin"ance<b>', analysis={"adg_usd": 0.001, "<img src=x>": 1.0})
+    r = make_result(
+        coins=[evil, "$WIF", "币安人生"],
+        fills=fills,
+        exchange='bin"ance<b>',
+        analysis={"adg_usd": 0.001, "<img src=x>": 1.0},
+    )
     r.notes.append("note with <i>tags</i> & ampersand")
     # the charts that show coin names (the overview ones are covered elsewhere)
     made = {"pnl_by_coin": plots.plot_pnl_by_coin(r, tmp_path, **FAST)}
@@ -323,25 +419,65 @@ def test_report_per_coin_table(standard: tuple) -> None:
     assert table.loc["BTC", "pnl"] == pytest.approx(5.0)
     assert table.loc["ETH", "net_pnl"] == pytest.approx(-6.1 + table.loc["ETH", "fees"])
     assert table.loc["ETH", "max_we_short"] == pytest.approx(0.1 * 3025 / 1000)
-    section = text[text.index('id="coins"'):]
+    section = text[text.index('id="coins"') :]
     assert 'href="#coin-' in section and "Total" in section
     assert f"{table.loc['BTC', 'net_pnl']:+,.2f}" in section
 
 
 # the engine's 53 analysis keys
 ANALYSIS_KEYS = [
-    "adg", "adg_pnl", "adg_pnl_w", "adg_w", "calmar_ratio", "calmar_ratio_w", "drawdown_worst",
-    "drawdown_worst_mean_1pct", "entry_initial_balance_pct_long", "entry_initial_balance_pct_short",
-    "equity_balance_diff_neg_max", "equity_balance_diff_neg_mean", "equity_balance_diff_pos_max",
-    "equity_balance_diff_pos_mean", "equity_choppiness", "equity_choppiness_w", "equity_jerkiness",
-    "equity_jerkiness_w", "expected_shortfall_1pct", "exponential_fit_error", "exponential_fit_error_w",
-    "gain", "loss_profit_ratio", "loss_profit_ratio_w", "mdg", "mdg_pnl", "mdg_pnl_w", "mdg_w", "omega_ratio",
-    "omega_ratio_w", "peak_recovery_hours_equity", "peak_recovery_hours_pnl", "position_held_hours_max",
-    "position_held_hours_mean", "position_held_hours_median", "position_unchanged_hours_max",
-    "positions_held_per_day", "positions_held_per_day_w", "sharpe_ratio", "sharpe_ratio_pnl",
-    "sharpe_ratio_pnl_w", "sharpe_ratio_w", "sortino_ratio", "sortino_ratio_pnl", "sortino_ratio_pnl_w",
-    "sortino_ratio_w", "sterling_ratio", "sterling_ratio_w", "total_wallet_exposure_max",
-    "total_wallet_exposure_mean", "total_wallet_exposure_median", "volume_pct_per_day_avg",
+    "adg",
+    "adg_pnl",
+    "adg_pnl_w",
+    "adg_w",
+    "calmar_ratio",
+    "calmar_ratio_w",
+    "drawdown_worst",
+    "drawdown_worst_mean_1pct",
+    "entry_initial_balance_pct_long",
+    "entry_initial_balance_pct_short",
+    "equity_balance_diff_neg_max",
+    "equity_balance_diff_neg_mean",
+    "equity_balance_diff_pos_max",
+    "equity_balance_diff_pos_mean",
+    "equity_choppiness",
+    "equity_choppiness_w",
+    "equity_jerkiness",
+    "equity_jerkiness_w",
+    "expected_shortfall_1pct",
+    "exponential_fit_error",
+    "exponential_fit_error_w",
+    "gain",
+    "loss_profit_ratio",
+    "loss_profit_ratio_w",
+    "mdg",
+    "mdg_pnl",
+    "mdg_pnl_w",
+    "mdg_w",
+    "omega_ratio",
+    "omega_ratio_w",
+    "peak_recovery_hours_equity",
+    "peak_recovery_hours_pnl",
+    "position_held_hours_max",
+    "position_held_hours_mean",
+    "position_held_hours_median",
+    "position_unchanged_hours_max",
+    "positions_held_per_day",
+    "positions_held_per_day_w",
+    "sharpe_ratio",
+    "sharpe_ratio_pnl",
+    "sharpe_ratio_pnl_w",
+    "sharpe_ratio_w",
+    "sortino_ratio",
+    "sortino_ratio_pnl",
+    "sortino_ratio_pnl_w",
+    "sortino_ratio_w",
+    "sterling_ratio",
+    "sterling_ratio_w",
+    "total_wallet_exposure_max",
+    "total_wallet_exposure_mean",
+    "total_wallet_exposure_median",
+    "volume_pct_per_day_avg",
     "volume_pct_per_day_avg_w",
 ]
 
@@ -349,12 +485,15 @@ ANALYSIS_KEYS = [
 def test_report_lists_every_analysis_key(tmp_path: Path) -> None:
     """The engine's full analysis layout (53 metrics, expanded to USD/BTC and per exposure)."""
     rng = np.random.default_rng(3)
-    usd = {k: float(rng.random()) for k in ANALYSIS_KEYS} | {"omega_ratio": float("inf"), "sterling_ratio": float("nan")}
+    usd = {k: float(rng.random()) for k in ANALYSIS_KEYS} | {
+        "omega_ratio": float("inf"),
+        "sterling_ratio": float("nan"),
+    }
     analysis = expand_analysis(usd, usd, 1.5, 0.0, {"loss_profit_ratio_long": 0.3, "loss_profit_ratio_short": None})
     r = make_result(analysis=analysis)
     text = write_report(r, tmp_path, {}).read_text(encoding="utf-8")
     start = text.index("All metrics")
-    full = text[start:text.index("</details>", start)]
+    full = text[start : text.index("</details>", start)]
     assert f"All metrics ({len(analysis)} values)" in full
     for key in analysis:
         assert f"[{split_denomination(key)[0]}]" in full, key
@@ -372,12 +511,34 @@ def test_report_skips_unreadable_plot(tmp_path: Path) -> None:
 
 # ---- summary and helpers ---------------------------------------------------------------------
 
+
 def test_format_summary_has_the_key_numbers() -> None:
     s = format_summary(make_result())
-    for expected in ("binance", "2 coins", "my_config.json", "1,000.00 -> 998.90 USD", "(-0.11 %)", "Fills    8",
-                     "ADG (USD)", "0.123 %", "Worst drawdown (USD)", "5.67 %", "Gain (USD)", "1.023×",
-                     "Sharpe ratio (USD)", "0.4321", "Loss / profit ratio", "0.25", "Positions per day", "3.5",
-                     "Position held, max", "12.5 h", NON_FINITE_TEXT, "BTC +", "ETH -"):
+    for expected in (
+        "binance",
+        "2 coins",
+        "my_config.json",
+        "1,000.00 -> 998.90 USD",
+        "(-0.11 %)",
+        "Fills    8",
+        "ADG (USD)",
+        "0.123 %",
+        "Worst drawdown (USD)",
+        "5.67 %",
+        "Gain (USD)",
+        "1.023×",
+        "Sharpe ratio (USD)",
+        "0.4321",
+        "Loss / profit ratio",
+        "0.25",
+        "Positions per day",
+        "3.5",
+        "Position held, max",
+        "12.5 h",
+        NON_FINITE_TEXT,
+        "BTC +",
+        "ETH -",
+    ):
         assert expected in s, expected
     lines = s.splitlines()
     metric_lines = [line for line in lines if line.startswith("  ") and ("%" in line or "×" in line or " h" in line)]
@@ -394,13 +555,3 @@ def test_fill_kind_classification() -> None:
     assert classify_fills(df)["side"].tolist() == ["short", "long"]  # closes: a buy closes a short
 
 
-def test_real_shaped_result_from_bundled_sample(tmp_path: Path) -> None:
-    r = toy_result(sample_dataset(["ETH", "SOL"], days=2.0))
-    assert len(r.fills) > 20 and set(r.fills["coin"]) == {"ETH", "SOL"}
-    assert {"long", "short"} <= set(classify_fills(r.fills)["side"])
-    text, made = report_html(r, tmp_path)
-    for p in made.values():
-        assert_png(p)
-    assert "coin:ETH" in made and "coin:SOL" in made
-    assert text.count("data:image/png;base64,") == len(made)
-    assert "ETH" in format_summary(r)

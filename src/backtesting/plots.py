@@ -101,6 +101,7 @@ _RC = {
 
 # ---- helpers ---------------------------------------------------------------------------------
 
+
 @contextmanager
 def _styled() -> Iterator[None]:
     """Our style for the figure built inside, without touching the caller's global rcParams."""
@@ -124,11 +125,18 @@ def _figure(
     height = max(height, 1.6 * nrows + 0.9)  # small figures keep room for their axes
     fig = Figure(figsize=(width, height))
     FigureCanvasAgg(fig)
-    axes = fig.subplots(nrows, 1, sharex=True, squeeze=False, gridspec_kw={"height_ratios": height_ratios} if height_ratios else None)
+    axes = fig.subplots(
+        nrows, 1, sharex=True, squeeze=False, gridspec_kw={"height_ratios": height_ratios} if height_ratios else None
+    )
     top, bottom, gap = 0.35, 0.55, 0.45  # title above each panel; tick labels and "UTC" below the last
     panel = (height - top - bottom - gap * (nrows - 1)) / nrows
-    fig.subplots_adjust(left=min(left / width, 0.4), right=max(1 - right / width, 0.6), top=1 - top / height,
-                        bottom=bottom / height, hspace=gap / panel)
+    fig.subplots_adjust(
+        left=min(left / width, 0.4),
+        right=max(1 - right / width, 0.6),
+        top=1 - top / height,
+        bottom=bottom / height,
+        hspace=gap / panel,
+    )
     return fig, list(axes[:, 0])
 
 
@@ -226,8 +234,14 @@ def _series(df: pd.DataFrame, column: str) -> np.ndarray:
 
 # ---- balance and equity ----------------------------------------------------------------------
 
+
 def plot_balance_equity(
-    result: BacktestResult, out_dir: Path, *, log_scale: bool = False, dpi: int = DEFAULT_DPI, width: float = DEFAULT_WIDTH
+    result: BacktestResult,
+    out_dir: Path,
+    *,
+    log_scale: bool = False,
+    dpi: int = DEFAULT_DPI,
+    width: float = DEFAULT_WIDTH,
 ) -> Path:
     """USD balance (steps at fills) and equity, the gap between them shaded as unrealised
     profit/loss; below, the equity in BTC."""
@@ -239,7 +253,11 @@ def plot_balance_equity(
         if not len(eq):
             _placeholder(ax, "no equity data")
             return _save(fig, Path(out_dir) / name, dpi)
-        equity, balance, btc = _series(eq, "usd_total_equity"), _series(eq, "usd_total_balance"), _series(eq, "btc_total_equity")
+        equity, balance, btc = (
+            _series(eq, "usd_total_equity"),
+            _series(eq, "usd_total_balance"),
+            _series(eq, "btc_total_equity"),
+        )
         idx = _envelope_union(equity, balance)
         x = _dates(eq.index)
         xi, e, b = x[idx], equity[idx], balance[idx]
@@ -288,6 +306,7 @@ def _log_y(ax: Axes, values: np.ndarray) -> None:
 
 # ---- drawdown --------------------------------------------------------------------------------
 
+
 def drawdown_pct(equity: pd.Series | np.ndarray) -> np.ndarray:
     """Equity below its running peak, in % (≤ 0; NaN while the peak is not positive)."""
     e = np.asarray(equity, dtype=float)
@@ -296,7 +315,9 @@ def drawdown_pct(equity: pd.Series | np.ndarray) -> np.ndarray:
         return np.where(peak > 0, (e / peak - 1.0) * 100.0, np.nan)
 
 
-def plot_drawdown(result: BacktestResult, out_dir: Path, *, dpi: int = DEFAULT_DPI, width: float = DEFAULT_WIDTH) -> Path:
+def plot_drawdown(
+    result: BacktestResult, out_dir: Path, *, dpi: int = DEFAULT_DPI, width: float = DEFAULT_WIDTH
+) -> Path:
     """USD-equity drawdown from its running peak (BTC-equity one as a thin line); the worst
     drawdown is annotated and its peak-to-recovery span shaded."""
     with _styled():
@@ -336,7 +357,9 @@ def _annotate_worst(ax: Axes, x: np.ndarray, equity: np.ndarray, dd: np.ndarray)
     after = np.nonzero(equity[i:] >= equity[peak_i])[0]
     end_i = i + int(after[0]) if len(after) else len(x) - 1
     ax.axvspan(x[peak_i], x[end_i], color="#999999", alpha=0.12, lw=0)
-    recovery = f"recovered in {(x[end_i] - x[peak_i]):.1f} d from the peak" if len(after) else "not recovered by the end"
+    recovery = (
+        f"recovered in {(x[end_i] - x[peak_i]):.1f} d from the peak" if len(after) else "not recovered by the end"
+    )
     when = mdates.num2date(x[i]).strftime("%Y-%m-%d %H:%M")
     right_half = x[i] > (x[0] + x[-1]) / 2
     ax.annotate(
@@ -388,8 +411,14 @@ def open_positions(result: BacktestResult) -> pd.DataFrame:
     if not len(fills):
         return pd.DataFrame(columns=["long", "short"], dtype=float)
     kinds = classify_fills(fills)
-    df = pd.DataFrame({"t": fills["timestamp"], "coin": fills["coin"].astype(str), "side": kinds["side"],
-                       "open": pd.to_numeric(fills["psize"], errors="coerce").fillna(0.0).ne(0).astype(int)})
+    df = pd.DataFrame(
+        {
+            "t": fills["timestamp"],
+            "coin": fills["coin"].astype(str),
+            "side": kinds["side"],
+            "open": pd.to_numeric(fills["psize"], errors="coerce").fillna(0.0).ne(0).astype(int),
+        }
+    )
     df = df.sort_values("t", kind="stable")
     prev = df.groupby(["coin", "side"])["open"].shift(fill_value=0)
     df["delta"] = df["open"] - prev  # +1 opens, -1 closes
@@ -418,7 +447,9 @@ def plot_exposure(
         for col, color, label in (("twe_long", C_LONG, "long"), ("twe_short", C_SHORT, "short")):
             y = twe[col].to_numpy() if len(twe) else np.array([])
             if len(y) and np.abs(y).max() > 0:
-                ax.fill_between(x, y, 0, step="post", color=color, alpha=0.35, lw=0, label=f"{label} (max {np.abs(y).max():.3g})")
+                ax.fill_between(
+                    x, y, 0, step="post", color=color, alpha=0.35, lw=0, label=f"{label} (max {np.abs(y).max():.3g})"
+                )
                 drawn = True
         if drawn and (twe["twe_long"].abs().max() > 0) and (twe["twe_short"].abs().max() > 0):
             ax.plot(x, twe["twe_net"].to_numpy(), drawstyle="steps-post", color="#222222", lw=0.7, label="net")
@@ -458,6 +489,7 @@ def _plot_open_positions(ax: Axes, result: BacktestResult) -> None:
 
 
 # ---- per coin --------------------------------------------------------------------------------
+
 
 def plot_coin(
     result: BacktestResult, coin: str, out_dir: Path, *, dpi: int = DEFAULT_DPI, width: float = DEFAULT_WIDTH
@@ -502,8 +534,16 @@ def _coin_legend(ax: Axes) -> None:
         return
     rank = [next((i for i, p in enumerate(_LEGEND_ORDER) if lab.startswith(p)), len(_LEGEND_ORDER)) for lab in labels]
     order = sorted(range(len(labels)), key=lambda i: rank[i])
-    ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper left", bbox_to_anchor=(1.005, 1.0),
-              fontsize=7, markerscale=1.2, frameon=False, borderaxespad=0)
+    ax.legend(
+        [handles[i] for i in order],
+        [labels[i] for i in order],
+        loc="upper left",
+        bbox_to_anchor=(1.005, 1.0),
+        fontsize=7,
+        markerscale=1.2,
+        frameon=False,
+        borderaxespad=0,
+    )
 
 
 def _plot_price(ax: Axes, result: BacktestResult, coin: str) -> None:
@@ -539,9 +579,15 @@ def _plot_fills(ax: Axes, fills: pd.DataFrame, kinds: pd.DataFrame) -> None:
         color = C_ENTRY if action == "entry" else C_CLOSE
         special = family in ("unstuck", "panic", "auto_reduce")
         ax.plot(
-            x[rows], price[rows], ls="none", marker=marker, ms=base * scale,
-            mfc=color if filled else "none", mec="#222222" if special or family == "initial" else color,
-            mew=0.9 if special or not filled else 0.4, alpha=1.0 if special else alpha,
+            x[rows],
+            price[rows],
+            ls="none",
+            marker=marker,
+            ms=base * scale,
+            mfc=color if filled else "none",
+            mec="#222222" if special or family == "initial" else color,
+            mew=0.9 if special or not filled else 0.4,
+            alpha=1.0 if special else alpha,
             label=f"{side} {action} · {family.replace('_', '-')} ({len(rows):,})",
             zorder=4 if special else 3,
         )
@@ -557,7 +603,9 @@ def _side_steps(fills: pd.DataFrame, column: str, x_range: tuple[float, float] |
     return x, y
 
 
-def _plot_positions(ax_price: Axes, ax: Axes, fills: pd.DataFrame, kinds: pd.DataFrame, x_range: tuple[float, float] | None) -> None:
+def _plot_positions(
+    ax_price: Axes, ax: Axes, fills: pd.DataFrame, kinds: pd.DataFrame, x_range: tuple[float, float] | None
+) -> None:
     ax.set_title("Position size (coin units; short below zero)")
     ax.axhline(0, color="#999999", lw=0.6)
     drawn = False
@@ -571,7 +619,9 @@ def _plot_positions(ax_price: Axes, ax: Axes, fills: pd.DataFrame, kinds: pd.Dat
         ax.plot(x, size, drawstyle="steps-post", color=color, lw=0.8, label=side)
         _, pprice = _side_steps(part, "pprice", x_range)
         pprice = np.where(size != 0, pprice, np.nan)  # average entry price only while open
-        ax_price.plot(x, pprice, drawstyle="steps-post", color=color, lw=0.9, ls="--", alpha=0.9, label=f"{side} avg entry price")
+        ax_price.plot(
+            x, pprice, drawstyle="steps-post", color=color, lw=0.9, ls="--", alpha=0.9, label=f"{side} avg entry price"
+        )
         drawn = True
     if drawn:
         ax.legend(loc="upper left", ncol=2)
@@ -581,7 +631,10 @@ def _plot_positions(ax_price: Axes, ax: Axes, fills: pd.DataFrame, kinds: pd.Dat
 
 # ---- PnL per coin ----------------------------------------------------------------------------
 
-def plot_pnl_by_coin(result: BacktestResult, out_dir: Path, *, dpi: int = DEFAULT_DPI, width: float = DEFAULT_WIDTH) -> Path:
+
+def plot_pnl_by_coin(
+    result: BacktestResult, out_dir: Path, *, dpi: int = DEFAULT_DPI, width: float = DEFAULT_WIDTH
+) -> Path:
     """Realised PnL incl. fees per coin as horizontal bars, best at the top, each labelled with
     its value and the fees it paid."""
     table = coin_table(result).sort_values("net_pnl")
@@ -600,9 +653,15 @@ def plot_pnl_by_coin(result: BacktestResult, out_dir: Path, *, dpi: int = DEFAUL
         ax.axvline(0, color="#555555", lw=0.8)
         ax.grid(axis="y", visible=False)
         span = float(np.abs(net).max()) or 1.0
-        for yi, value, fees in zip(y, net, table["fees"].to_numpy()):
-            ax.text(value + (0.01 * span if value >= 0 else -0.01 * span), yi, f"{value:+,.2f} (fees {_small_money(fees)})",
-                    va="center", ha="left" if value >= 0 else "right", fontsize=7)
+        for yi, value, fees in zip(y, net, table["fees"].to_numpy(), strict=True):
+            ax.text(
+                value + (0.01 * span if value >= 0 else -0.01 * span),
+                yi,
+                f"{value:+,.2f} (fees {_small_money(fees)})",
+                va="center",
+                ha="left" if value >= 0 else "right",
+                fontsize=7,
+            )
         # room for the value labels beside the bars
         lo, hi = float(net.min()), float(net.max())
         ax.set_xlim(lo - 0.45 * span if lo < 0 else -0.05 * span, hi + 0.45 * span if hi > 0 else 0.05 * span)
@@ -616,6 +675,7 @@ def _small_money(value: float) -> str:
 
 
 # ---- everything ------------------------------------------------------------------------------
+
 
 def _wants_log(result: BacktestResult) -> bool:
     """A log chart only adds information when the equity moved by a multiple."""

@@ -59,15 +59,17 @@ def render_report(result: BacktestResult, plots: dict[str, Path]) -> str:
     table = coin_table(result)
     anchors = {coin: f"coin-{i}" for i, coin in enumerate(table.index)}
     title = f"Backtest {result.exchange} · {_coins_short(result.coins)} · {format_time(facts.start)} → {format_time(facts.end)}"
-    body = "\n".join([
-        _header(result, facts),
-        _metrics_section(result.analysis),
-        _charts_section(plots, table, anchors),
-        _coin_section(table, anchors, plots),
-        _footer(),
-    ])
+    body = "\n".join(
+        [
+            _header(result, facts),
+            _metrics_section(result.analysis),
+            _charts_section(plots, table, anchors),
+            _coin_section(table, anchors, plots),
+            _footer(),
+        ]
+    )
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{esc(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )
@@ -85,9 +87,12 @@ def _coins_short(coins: list[str], limit: int = 6) -> str:
 
 # ---- header ----------------------------------------------------------------------------------
 
+
 def _header(result: BacktestResult, facts: RunFacts) -> str:
     change = facts.balance_change
-    change_html = f' <span class="{"pos" if change >= 0 else "neg"}">({change * 100:+.2f} %)</span>' if change is not None else ""
+    change_html = (
+        f' <span class="{"pos" if change >= 0 else "neg"}">({change * 100:+.2f} %)</span>' if change is not None else ""
+    )
     btc = f" · {facts.final_btc_equity:.6g} BTC" if facts.final_btc_equity is not None else ""
     config_path = result.config.get("_source_path") if isinstance(result.config, dict) else None
     rows = [
@@ -104,10 +109,11 @@ def _header(result: BacktestResult, facts: RunFacts) -> str:
     facts_html = "".join(f"<div><dt>{k}</dt><dd>{v}</dd></div>" for k, v in rows)
     notes = "".join(f"<li>{esc(n)}</li>" for n in result.notes)
     notes_html = f'<ul class="notes">{notes}</ul>' if notes else ""
-    return f"<header>\n<h1>Backtest report</h1>\n<dl class=\"facts\">{facts_html}</dl>\n{notes_html}\n</header>"
+    return f'<header>\n<h1>Backtest report</h1>\n<dl class="facts">{facts_html}</dl>\n{notes_html}\n</header>'
 
 
 # ---- metrics ---------------------------------------------------------------------------------
+
 
 def _value_cell(mv: MetricValue, unit: str, colspan: int = 1) -> str:
     span = f' colspan="{colspan}"' if colspan > 1 else ""
@@ -156,7 +162,9 @@ def _metrics_section(analysis: dict[str, float | None]) -> str:
     grouped: dict[str, list[str]] = {}
     for base in sorted(present):
         grouped.setdefault(metric_group(base), []).append(base)
-    full = "".join(_metric_table(analysis, grouped[g], g) for g in ("Returns", "Risk", "Positions", "Other") if g in grouped)
+    full = "".join(
+        _metric_table(analysis, grouped[g], g) for g in ("Returns", "Risk", "Positions", "Other") if g in grouped
+    )
     if not analysis:
         return '<section id="metrics"><h2>Key metrics</h2><p class="muted">No metrics in this result.</p></section>'
     return (
@@ -170,6 +178,7 @@ def _metrics_section(analysis: dict[str, float | None]) -> str:
 
 
 # ---- charts ----------------------------------------------------------------------------------
+
 
 def _data_uri(path: Path) -> str | None:
     try:
@@ -193,13 +202,15 @@ def _charts_section(plots: dict[str, Path], table: pd.DataFrame, anchors: dict[s
     opened = " open" if len(coin_keys) <= OPEN_COIN_CHARTS_MAX else ""
     per_coin = []
     for key in coin_keys:
-        coin = key[len(COIN_KEY_PREFIX):]
+        coin = key[len(COIN_KEY_PREFIX) :]
         anchor = f' id="{esc(anchors[coin])}"' if coin in anchors else ""
         summary = esc(coin)
         if coin in table.index:
             row = table.loc[coin]
             summary += f' <span class="muted">— {int(row["fills"]):,} fills, net PnL {esc(format_money(float(row["net_pnl"]), signed=True))}</span>'
-        per_coin.append(f'<details{anchor}{opened}><summary>{summary}</summary>{_figure(plots[key], f"{coin}: price, fills and position")}</details>')
+        per_coin.append(
+            f"<details{anchor}{opened}><summary>{summary}</summary>{_figure(plots[key], f'{coin}: price, fills and position')}</details>"
+        )
     if not plots:
         return '<section id="charts"><h2>Charts</h2><p class="muted">No charts.</p></section>'
     coin_html = f'<h3>Per coin</h3><p class="muted">{_LEGEND_HELP}</p>{"".join(per_coin)}' if per_coin else ""
@@ -214,6 +225,7 @@ _LEGEND_HELP = (
 
 # ---- per coin table --------------------------------------------------------------------------
 
+
 def _money_cell(value: float, signed: bool = False) -> str:
     cls = " pos" if signed and value > 0 else " neg" if signed and value < 0 else ""
     return f'<td class="num{cls}">{esc(format_money(value, signed=signed))}</td>'
@@ -222,23 +234,34 @@ def _money_cell(value: float, signed: bool = False) -> str:
 def _coin_section(table: pd.DataFrame, anchors: dict[str, str], plots: dict[str, Path]) -> str:
     if not len(table):
         return '<section id="coins"><h2>Per coin</h2><p class="muted">No coins.</p></section>'
-    head = ("Coin", "Fills", "Entries", "Closes", "Realised PnL", "Fees", "Net PnL", "Volume", "Max WE long", "Max WE short")
+    head = (
+        "Coin",
+        "Fills",
+        "Entries",
+        "Closes",
+        "Realised PnL",
+        "Fees",
+        "Net PnL",
+        "Volume",
+        "Max WE long",
+        "Max WE short",
+    )
     rows = []
     for coin, r in table.sort_values("net_pnl", ascending=False).iterrows():
         name = esc(coin)
         if f"{COIN_KEY_PREFIX}{coin}" in plots:
             name = f'<a href="#{esc(anchors[coin])}">{name}</a>'
         rows.append(
-            f"<tr><th scope=\"row\">{name}</th>"
+            f'<tr><th scope="row">{name}</th>'
             f'<td class="num">{int(r["fills"]):,}</td><td class="num">{int(r["entries"]):,}</td><td class="num">{int(r["closes"]):,}</td>'
-            f'{_money_cell(r["pnl"], True)}{_money_cell(r["fees"], True)}{_money_cell(r["net_pnl"], True)}{_money_cell(r["volume"])}'
+            f"{_money_cell(r['pnl'], True)}{_money_cell(r['fees'], True)}{_money_cell(r['net_pnl'], True)}{_money_cell(r['volume'])}"
             f'<td class="num">{r["max_we_long"]:.3g}</td><td class="num">{r["max_we_short"]:.3g}</td></tr>'
         )
     t = table.sum(numeric_only=True)
     total = (
         f'<tr class="total"><th scope="row">Total</th><td class="num">{int(t["fills"]):,}</td><td class="num">{int(t["entries"]):,}</td>'
         f'<td class="num">{int(t["closes"]):,}</td>{_money_cell(t["pnl"], True)}{_money_cell(t["fees"], True)}'
-        f'{_money_cell(t["net_pnl"], True)}{_money_cell(t["volume"])}<td></td><td></td></tr>'
+        f"{_money_cell(t['net_pnl'], True)}{_money_cell(t['volume'])}<td></td><td></td></tr>"
     )
     header = "".join(f'<th class="num">{esc(h)}</th>' if i else f"<th>{esc(h)}</th>" for i, h in enumerate(head))
     return (

@@ -45,7 +45,9 @@ def classify_fills(fills: pd.DataFrame) -> pd.DataFrame:
     """`action`, `side`, `family` per fill (same index as `fills`). The type column has few
     distinct values, so classify those once and map."""
     if len(fills) == 0:
-        return pd.DataFrame({"action": pd.Series(dtype=object), "side": pd.Series(dtype=object), "family": pd.Series(dtype=object)})
+        return pd.DataFrame(
+            {"action": pd.Series(dtype=object), "side": pd.Series(dtype=object), "family": pd.Series(dtype=object)}
+        )
     kinds = {t: fill_kind(t) for t in fills["type"].unique()}
     types = fills["type"]
     out = pd.DataFrame(
@@ -139,7 +141,9 @@ def run_facts(result: BacktestResult) -> RunFacts:
     start = pd.Timestamp(index[0]) if len(index) else None
     end = pd.Timestamp(index[-1]) if len(index) else None
     days = (end - start).total_seconds() / 86400.0 if start is not None and end is not None else 0.0
-    cfg_start = (result.config.get("backtest") or {}).get("starting_balance") if isinstance(result.config, dict) else None
+    cfg_start = (
+        (result.config.get("backtest") or {}).get("starting_balance") if isinstance(result.config, dict) else None
+    )
     starting = float(cfg_start) if isinstance(cfg_start, (int, float)) else None
     if starting is None and "usd_total_balance" in eq:
         s = pd.to_numeric(eq["usd_total_balance"], errors="coerce").dropna()
@@ -183,6 +187,7 @@ def twel(config: dict | None, side: str) -> float | None:
 
 # ---- metrics -------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class MetricInfo:
     label: str
@@ -196,32 +201,60 @@ METRICS: dict[str, MetricInfo] = {
     "mdg": MetricInfo("MDG", "pct", "median daily gain of the equity"),
     "mdg_w": MetricInfo("MDG weighted", "pct", "MDG weighted towards recent periods"),
     "gain": MetricInfo("Gain", "x", "last over first daily equity"),
-    "adg_pnl": MetricInfo("ADG of realised PnL", "pct", "mean over days with fills of realised PnL (incl. fees) / balance"),
-    "mdg_pnl": MetricInfo("MDG of realised PnL", "pct", "median over days with fills of realised PnL (incl. fees) / balance"),
+    "adg_pnl": MetricInfo(
+        "ADG of realised PnL", "pct", "mean over days with fills of realised PnL (incl. fees) / balance"
+    ),
+    "mdg_pnl": MetricInfo(
+        "MDG of realised PnL", "pct", "median over days with fills of realised PnL (incl. fees) / balance"
+    ),
     "drawdown_worst": MetricInfo("Worst drawdown", "pct", "worst peak-to-trough fall of the per-minute equity"),
-    "drawdown_worst_mean_1pct": MetricInfo("Drawdown, mean of worst 1 %", "pct", "mean of the 1 % worst drawdowns of the daily-minimum equity"),
+    "drawdown_worst_mean_1pct": MetricInfo(
+        "Drawdown, mean of worst 1 %", "pct", "mean of the 1 % worst drawdowns of the daily-minimum equity"
+    ),
     "expected_shortfall_1pct": MetricInfo("Expected shortfall 1 %", "pct", "mean of the 1 % worst daily returns"),
     "sharpe_ratio": MetricInfo("Sharpe ratio", "ratio", "mean / std of daily returns"),
     "sortino_ratio": MetricInfo("Sortino ratio", "ratio", "mean / downside deviation of daily returns"),
     "calmar_ratio": MetricInfo("Calmar ratio", "ratio", "ADG / worst drawdown"),
     "omega_ratio": MetricInfo("Omega ratio", "ratio", "sum of gains / sum of losses of daily returns"),
     "sterling_ratio": MetricInfo("Sterling ratio", "ratio", "ADG / mean of the worst drawdowns"),
-    "loss_profit_ratio": MetricInfo("Loss / profit ratio", "ratio", "sum of losing closes / sum of winning closes (lower is better)"),
-    "equity_balance_diff_neg_max": MetricInfo("Equity below balance, max", "pct", "largest (balance − equity) / balance: worst unrealised loss"),
-    "equity_balance_diff_neg_mean": MetricInfo("Equity below balance, mean", "pct", "mean unrealised loss relative to the balance"),
-    "equity_balance_diff_pos_max": MetricInfo("Equity above balance, max", "pct", "largest unrealised gain relative to the balance"),
-    "peak_recovery_hours_equity": MetricInfo("Longest equity recovery", "hours", "longest time the equity spent below a previous peak"),
-    "peak_recovery_hours_pnl": MetricInfo("Longest PnL recovery", "hours", "longest time the cumulative realised PnL spent below a previous peak"),
-    "total_wallet_exposure_max": MetricInfo("Total wallet exposure, max", "ratio", "largest position cost / balance, both sides"),
+    "loss_profit_ratio": MetricInfo(
+        "Loss / profit ratio", "ratio", "sum of losing closes / sum of winning closes (lower is better)"
+    ),
+    "equity_balance_diff_neg_max": MetricInfo(
+        "Equity below balance, max", "pct", "largest (balance − equity) / balance: worst unrealised loss"
+    ),
+    "equity_balance_diff_neg_mean": MetricInfo(
+        "Equity below balance, mean", "pct", "mean unrealised loss relative to the balance"
+    ),
+    "equity_balance_diff_pos_max": MetricInfo(
+        "Equity above balance, max", "pct", "largest unrealised gain relative to the balance"
+    ),
+    "peak_recovery_hours_equity": MetricInfo(
+        "Longest equity recovery", "hours", "longest time the equity spent below a previous peak"
+    ),
+    "peak_recovery_hours_pnl": MetricInfo(
+        "Longest PnL recovery", "hours", "longest time the cumulative realised PnL spent below a previous peak"
+    ),
+    "total_wallet_exposure_max": MetricInfo(
+        "Total wallet exposure, max", "ratio", "largest position cost / balance, both sides"
+    ),
     "total_wallet_exposure_mean": MetricInfo("Total wallet exposure, mean", "ratio", "mean position cost / balance"),
     "positions_held_per_day": MetricInfo("Positions per day", "ratio", "positions opened and closed per day"),
     "position_held_hours_mean": MetricInfo("Position held, mean", "hours", "mean time from open to full close"),
     "position_held_hours_median": MetricInfo("Position held, median", "hours", "median time from open to full close"),
     "position_held_hours_max": MetricInfo("Position held, max", "hours", "longest time from open to full close"),
-    "position_unchanged_hours_max": MetricInfo("Position unchanged, max", "hours", "longest time a position went without a fill"),
-    "volume_pct_per_day_avg": MetricInfo("Volume per day", "pct", "traded volume per day with fills, relative to the balance"),
-    "entry_initial_balance_pct_long": MetricInfo("Initial entry size, long", "pct", "initial entry cost as a share of the balance"),
-    "entry_initial_balance_pct_short": MetricInfo("Initial entry size, short", "pct", "initial entry cost as a share of the balance"),
+    "position_unchanged_hours_max": MetricInfo(
+        "Position unchanged, max", "hours", "longest time a position went without a fill"
+    ),
+    "volume_pct_per_day_avg": MetricInfo(
+        "Volume per day", "pct", "traded volume per day with fills, relative to the balance"
+    ),
+    "entry_initial_balance_pct_long": MetricInfo(
+        "Initial entry size, long", "pct", "initial entry cost as a share of the balance"
+    ),
+    "entry_initial_balance_pct_short": MetricInfo(
+        "Initial entry size, short", "pct", "initial entry cost as a share of the balance"
+    ),
     "loss_profit_ratio_long": MetricInfo("Loss / profit ratio, long", "ratio", "loss / profit ratio of long closes"),
     "loss_profit_ratio_short": MetricInfo("Loss / profit ratio, short", "ratio", "loss / profit ratio of short closes"),
 }
@@ -249,8 +282,22 @@ KEY_METRICS: dict[str, list[str]] = {
     ],
 }
 
-_RISK_WORDS = ("drawdown", "sharpe", "sortino", "calmar", "omega", "sterling", "shortfall", "equity_balance",
-               "loss_profit", "recovery", "exposure", "choppiness", "jerkiness", "fit_error")
+_RISK_WORDS = (
+    "drawdown",
+    "sharpe",
+    "sortino",
+    "calmar",
+    "omega",
+    "sterling",
+    "shortfall",
+    "equity_balance",
+    "loss_profit",
+    "recovery",
+    "exposure",
+    "choppiness",
+    "jerkiness",
+    "fit_error",
+)
 _POSITION_WORDS = ("position", "volume", "entry_initial")
 _RETURN_WORDS = ("adg", "mdg", "gain")
 

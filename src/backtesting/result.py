@@ -88,16 +88,13 @@ def fills_frame(fills: np.ndarray | None) -> pd.DataFrame:
     return df
 
 
-def equity_frame(equities: np.ndarray, fills: pd.DataFrame, starting_balance: float) -> pd.DataFrame:
+def equity_frame(equities: np.ndarray) -> pd.DataFrame:
+    """Per-minute equity (USD, BTC) and balance, as the engine recorded them."""
     index = pd.to_datetime(equities[:, 0].astype(np.int64), unit="ms", utc=True)
-    df = pd.DataFrame({"usd_total_equity": equities[:, 1], "btc_total_equity": equities[:, 2]}, index=index)
-    # the balance only changes at fills: last fill balance of each minute, carried forward
-    if len(fills):
-        bal = fills.groupby("timestamp")["usd_total_balance"].last()
-        df["usd_total_balance"] = bal.reindex(df.index).ffill().fillna(starting_balance)
-    else:
-        df["usd_total_balance"] = starting_balance
-    return df
+    return pd.DataFrame(
+        {"usd_total_equity": equities[:, 1], "btc_total_equity": equities[:, 2], "usd_total_balance": equities[:, 3]},
+        index=index,
+    )
 
 
 def prices_frame(dataset: Dataset, every_minutes: int = 5) -> pd.DataFrame:

@@ -90,4 +90,7 @@ def _pnl_lines(result: BacktestResult) -> list[str]:
     parts = [f"{coin}\u00a0{format_money(float(v), signed=True)}" for coin, v in traded["net_pnl"].items()]
     total = format_money(float(table["net_pnl"].sum()), signed=True)
     text = f"Realised PnL incl. fees (USD), total {total}: " + ", ".join(parts)
-    return [line.replace("\u00a0", " ") for line in textwrap.wrap(text, WIDTH, subsequent_indent="  ", break_on_hyphens=False)]
+    return [
+        line.replace("\u00a0", " ")
+        for line in textwrap.wrap(text, WIDTH, subsequent_indent="  ", break_on_hyphens=False)
+    ]

@@ -54,8 +54,8 @@ struct CoinEmas {
 /// Output of one run.
 pub struct EngineOutput {
     pub fills: Vec<Fill>,
-    /// `[timestamp_ms, usd_equity, btc_equity]` per recorded minute.
-    pub equity: Vec<[f64; 3]>,
+    /// `[timestamp_ms, usd_equity, btc_equity, usd_total_balance]` per recorded minute.
+    pub equity: Vec<[f64; 4]>,
     pub twe_net: Vec<f64>,
     /// Absolute minute index of `equity[0]`.
     pub first_recorded_index: usize,
@@ -97,7 +97,7 @@ pub struct Engine<'a> {
     guard: i64,
     input: OrchestratorInput,
     fills: Vec<Fill>,
-    equity: Vec<[f64; 3]>,
+    equity: Vec<[f64; 4]>,
     twe_net: Vec<f64>,
     first_recorded_index: Option<usize>,
 }
@@ -894,8 +894,12 @@ impl<'a> Engine<'a> {
                 btc_equity += upnl / btc_price;
             }
         }
-        self.equity
-            .push([self.ts(k) as f64, usd_equity, btc_equity]);
+        self.equity.push([
+            self.ts(k) as f64,
+            usd_equity,
+            btc_equity,
+            self.wallet.usd_total,
+        ]);
         let (twe_long, twe_short) = self.total_exposures(self.wallet.usd_total);
         self.twe_net.push(twe_long - twe_short);
     }

@@ -21,8 +21,9 @@ use crate::types::{BotParamsPair, ExchangeParams, Fill, Pside};
 /// Everything one backtest produces.
 pub struct BacktestOutput {
     pub fills: Vec<Fill>,
-    /// `[timestamp_ms, usd_equity, btc_equity]` per recorded minute.
-    pub equity: Vec<[f64; 3]>,
+    /// `[timestamp_ms, usd_equity, btc_equity, usd_total_balance]` per recorded minute (the first
+    /// three columns are the reference's equities array).
+    pub equity: Vec<[f64; 4]>,
     pub twe_net: Vec<f64>,
     pub first_recorded_index: usize,
     pub analysis_usd: Analysis,

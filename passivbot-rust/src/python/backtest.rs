@@ -49,7 +49,8 @@ fn analysis_dict<'py>(py: Python<'py>, a: &Analysis) -> PyResult<Bound<'py, PyDi
 /// Run a backtest. `hlcvs` is a C-contiguous float64 array `(minutes, coins, 4)` of high, low,
 /// close, volume (read in place, not copied); `btc_usd` the BTC price per minute. Returns
 /// `(fills, equities, analysis_usd, analysis_btc)`: fills an object array `(n, 18)`, equities a
-/// float64 array `(n, 3)` of `[timestamp_ms, usd_equity, btc_equity]` (both `None` with
+/// float64 array `(n, 4)` of `[timestamp_ms, usd_equity, btc_equity, usd_total_balance]` (the
+/// reference's three columns plus the balance; both `None` with
 /// `metrics_only`). `progress`, if given, is called as `progress(minute, n_minutes)`.
 #[pyfunction]
 #[pyo3(signature = (hlcvs, btc_usd, bot_params, exchange_params_list, backtest_params, progress=None))]
@@ -141,7 +142,7 @@ fn run_backtest<'py>(
         };
         let eq: Vec<Vec<f64>> = out.equity.iter().map(|r| r.to_vec()).collect();
         let equities = if eq.is_empty() {
-            numpy::PyArray2::<f64>::zeros(py, [0, 3], false).into_any()
+            numpy::PyArray2::<f64>::zeros(py, [0, 4], false).into_any()
         } else {
             PyArray2::from_vec2(py, &eq)
                 .map_err(|e| value_error(e.to_string()))?
