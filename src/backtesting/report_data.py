@@ -141,13 +141,15 @@ def run_facts(result: BacktestResult) -> RunFacts:
     start = pd.Timestamp(index[0]) if len(index) else None
     end = pd.Timestamp(index[-1]) if len(index) else None
     days = (end - start).total_seconds() / 86400.0 if start is not None and end is not None else 0.0
-    cfg_start = (
-        (result.config.get("backtest") or {}).get("starting_balance") if isinstance(result.config, dict) else None
-    )
-    starting = float(cfg_start) if isinstance(cfg_start, (int, float)) else None
-    if starting is None and "usd_total_balance" in eq:
+    # the balance when the period starts (after warm-up it may differ from the configured starting
+    # balance: BTC collateral is re-marked every minute); else the configured one
+    starting = None
+    if "usd_total_balance" in eq:
         s = pd.to_numeric(eq["usd_total_balance"], errors="coerce").dropna()
         starting = float(s.iloc[0]) if len(s) else None
+    if starting is None and isinstance(result.config, dict):
+        cfg_start = (result.config.get("backtest") or {}).get("starting_balance")
+        starting = float(cfg_start) if isinstance(cfg_start, (int, float)) else None
     final_balance = _last_finite(eq["usd_total_balance"]) if "usd_total_balance" in eq else None
     if final_balance is None and len(result.fills):
         final_balance = _last_finite(result.fills["usd_total_balance"])
