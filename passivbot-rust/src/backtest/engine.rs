@@ -19,6 +19,7 @@ use crate::types::{
 
 use super::data::{CoinRange, Hlcvs};
 use super::ema::{log_range, quote_volume, Ema};
+use super::fill_rule::order_fills;
 use super::params::BacktestParams;
 use super::wallet::Wallet;
 

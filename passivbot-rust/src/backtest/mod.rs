@@ -4,6 +4,7 @@
 pub mod data;
 pub mod ema;
 pub mod engine;
+pub mod fill_rule;
 pub mod params;
 pub mod validate;
 pub mod wallet;

@@ -158,7 +158,15 @@ fn run_backtest<'py>(
     ))
 }
 
+/// The backtester's fill rule: does a resting order (signed `qty`, limit `price`) fill during a
+/// candle with this `high` and `low`? Buys need `low < price`, sells `high > price`.
+#[pyfunction]
+fn order_fills(qty: f64, price: f64, high: f64, low: f64) -> bool {
+    crate::backtest::fill_rule::order_fills(qty, price, high, low)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run_backtest, m)?)?;
+    m.add_function(wrap_pyfunction!(order_fills, m)?)?;
     Ok(())
 }
