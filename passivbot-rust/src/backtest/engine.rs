@@ -411,10 +411,7 @@ impl<'a> Engine<'a> {
                 }
                 let col = self.columns[i];
                 let (high, low) = (self.data.high(k, col), self.data.low(k, col));
-                let crosses = |o: &RestingOrder| {
-                    (o.order.qty > 0.0 && low < o.order.price)
-                        || (o.order.qty < 0.0 && high > o.order.price)
-                };
+                let crosses = |o: &RestingOrder| order_fills(o.order.qty, o.order.price, high, low);
                 let closes: Vec<RestingOrder> =
                     open.closes.iter().copied().filter(crosses).collect();
                 let entries: Vec<RestingOrder> =
