@@ -338,7 +338,7 @@ mod tests {
 
     // §18.1: half-away rounding and binary float noise, values worked out by hand.
     #[test]
-    fn round_half_away_from_zero() {
+    fn spec18_01_round_half_away_from_zero() {
         assert_eq!(round_(2.5, 1.0), 3.0);
         assert_eq!(round_(0.5, 1.0), 1.0);
         assert_eq!(round_(-2.5, 1.0), -3.0);
@@ -346,7 +346,7 @@ mod tests {
     }
 
     #[test]
-    fn round_keeps_binary_float_noise() {
+    fn spec18_01_round_keeps_binary_float_noise() {
         // 0.3 / 0.1 = 2.9999999999999996 in binary, so the floor is 2 steps.
         assert_eq!(round_dn(0.3, 0.1), 0.2);
         assert_eq!(round_dn(0.7, 0.1), 0.6);

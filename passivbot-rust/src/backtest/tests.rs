@@ -446,3 +446,48 @@ fn stale_hourly_bucket_is_reused_only_in_compat_mode() {
         );
     }
 }
+
+// §8.3–8.4 end to end: initial entry 2 @ 100 (cost 1000·1·0.2), fills at minute 3 where the price
+// drops to 95 (grid re-entry far away at 50). The position is stuck (WE 200/999.8 = 0.2 > threshold
+// 0.1) and the price is at the (span-1) upper band, so the unstuck close sells
+// round_dn(999.8·1·0.05 / 95, 0.001) = 0.526 @ 95: loss 0.526·5 = 2.63 < allowance 999.8·0.01
+// = 9.998. It repeats every minute while the realised-loss allowance lasts, then stops.
+#[test]
+fn unstuck_realises_small_losses_within_the_allowance_then_stops() {
+    let bot = BotParams {
+        entry_initial_qty_pct: 0.2,
+        entry_grid_spacing_pct: 0.5,
+        unstuck_threshold: 0.1,
+        unstuck_close_pct: 0.05,
+        unstuck_loss_allowance_pct: 0.01,
+        unstuck_ema_dist: 0.0,
+        ..long_params()
+    };
+    let n = 40;
+    let mut candles = vec![flat(100.0), flat(100.0), flat(100.0), (101.0, 94.0, 95.0)];
+    candles.resize(n, (96.0, 94.0, 95.0));
+    let fills = run(&[candles], &[pair(bot)], &params(1, n, true));
+    assert_eq!(
+        (fills[0].index, fills[0].qty, fills[0].price),
+        (3, 2.0, 100.0)
+    );
+    let unstuck: Vec<&Fill> = fills
+        .iter()
+        .filter(|f| f.order_type == OrderType::CloseUnstuckLong)
+        .collect();
+    assert_eq!(
+        (unstuck[0].index, unstuck[0].qty, unstuck[0].price),
+        (4, -0.526, 95.0)
+    );
+    assert!((unstuck[0].pnl + 2.63).abs() < 1e-9);
+    let realised: f64 = unstuck.iter().map(|f| f.pnl).sum();
+    assert!(unstuck.len() >= 3, "{unstuck:?}");
+    assert!(
+        realised >= -9.998 - 1e-9 && realised < -7.0,
+        "realised {realised}"
+    );
+    assert!(
+        unstuck.iter().all(|f| f.index < n - 20),
+        "unstucking must stop once the allowance is used"
+    );
+}

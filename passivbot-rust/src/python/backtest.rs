@@ -79,6 +79,12 @@ fn run_backtest<'py>(
             "hlcvs must have shape (minutes, coins, 4), got {shape:?}"
         )));
     }
+    // as_slice() also accepts Fortran order, which would be read in the wrong element order
+    if !hlcvs.is_c_contiguous() {
+        return Err(value_error(
+            "hlcvs must be C-contiguous (use numpy.ascontiguousarray)",
+        ));
+    }
     let data = hlcvs
         .as_slice()
         .map_err(|_| value_error("hlcvs must be C-contiguous (use numpy.ascontiguousarray)"))?;
