@@ -483,7 +483,7 @@ fn unstuck_realises_small_losses_within_the_allowance_then_stops() {
     let realised: f64 = unstuck.iter().map(|f| f.pnl).sum();
     assert!(unstuck.len() >= 3, "{unstuck:?}");
     assert!(
-        realised >= -9.998 - 1e-9 && realised < -7.0,
+        (-9.998 - 1e-9..-7.0).contains(&realised),
         "realised {realised}"
     );
     assert!(
