@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from backtesting.data import Dataset
+from config.optimize_keys import SHARED_METRICS  # metrics reported once, without _usd/_btc
 
 FILL_COLUMNS = [
     "minute",
@@ -33,33 +34,6 @@ FILL_COLUMNS = [
     "twe_net",
 ]
 
-# Metrics that do not depend on the denomination: reported once, without a _usd/_btc suffix.
-SHARED_METRICS = {
-    "positions_held_per_day",
-    "positions_held_per_day_w",
-    "position_held_hours_mean",
-    "position_held_hours_max",
-    "position_held_hours_median",
-    "position_unchanged_hours_max",
-    "loss_profit_ratio",
-    "loss_profit_ratio_w",
-    "volume_pct_per_day_avg",
-    "volume_pct_per_day_avg_w",
-    "peak_recovery_hours_pnl",
-    "total_wallet_exposure_max",
-    "total_wallet_exposure_mean",
-    "total_wallet_exposure_median",
-    "entry_initial_balance_pct_long",
-    "entry_initial_balance_pct_short",
-    "adg_pnl",
-    "adg_pnl_w",
-    "mdg_pnl",
-    "mdg_pnl_w",
-    "sharpe_ratio_pnl",
-    "sharpe_ratio_pnl_w",
-    "sortino_ratio_pnl",
-    "sortino_ratio_pnl_w",
-}
 PER_EXPOSURE_METRICS = ("adg", "adg_w", "mdg", "mdg_w", "gain")
 
 
