@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 CARGO_MANIFEST := passivbot-rust/Cargo.toml
 RUST_SOURCES := $(shell find passivbot-rust/src -name '*.rs') passivbot-rust/Cargo.toml passivbot-rust/Cargo.lock passivbot-rust/pyproject.toml
 
-.PHONY: setup test test-rust test-python backtest lint bench clean
+.PHONY: setup test test-rust test-python backtest explore lint bench clean
 
 $(VENV)/.requirements: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +22,20 @@ setup: $(VENV)/.extension
 
 test: setup test-rust test-python
 
+# Property tests use fixed seeds here so CI is reproducible; `make explore` runs them with fresh
+# random seeds to search for new counterexamples.
+PROPTEST_SEED ?= 20261121
+HYPOTHESIS_SEED ?= 20261121
+
 test-rust:
-	cargo test --manifest-path $(CARGO_MANIFEST) --locked --quiet
+	PROPTEST_RNG_SEED=$(PROPTEST_SEED) cargo test --manifest-path $(CARGO_MANIFEST) --locked --quiet
 
 test-python: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --hypothesis-seed=$(HYPOTHESIS_SEED)
+
+explore: setup
+	cargo test --manifest-path $(CARGO_MANIFEST) --release --quiet --tests properties
+	$(PY) -m pytest -q -k "propert or hypothesis"
 
 # The main job on the bundled default: the template config on the bundled real sample.
 backtest: setup
