@@ -141,7 +141,6 @@ def parse_csv(raw: bytes, url: str, symbol: str, start_ms: int, end_ms: int) -> 
             usecols=range(6),
             names=COLUMNS,
             dtype={"ts": np.int64, **dict.fromkeys(COLUMNS[1:], np.float64)},
-            float_precision="round_trip",
         )
     except (ValueError, pd.errors.ParserError) as e:
         raise SourceError(f"{url}: unreadable CSV ({e})") from e

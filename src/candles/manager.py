@@ -52,6 +52,7 @@ class FetchReport:
     missing_after: list[tuple[int, int]] = field(default_factory=list)
     known_gaps_added: list[tuple[int, int]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    failed: list[tuple[int, int]] = field(default_factory=list)  # spans a source failed on
 
 
 class CandlestickManager:
@@ -232,19 +233,20 @@ class CandlestickManager:
         report.missing_before = span_minutes(missing)
         if not missing:
             return report
-        tried_all = True
         if self.archive is not None:
-            tried_all &= self._fetch_archive(symbol, missing, now, report, progress)
+            self._fetch_archive(symbol, missing, now, report, progress)
             missing = self.missing(symbol, start, end)
         if self.ccxt is not None and missing:
-            tried_all &= self._fetch_ccxt(symbol, missing, report, progress)
+            self._fetch_ccxt(symbol, missing, report, progress)
             missing = self.missing(symbol, start, end)
         report.missing_after = missing
         report.added = report.missing_before - span_minutes(missing)
-        # Minutes every source was asked for without error, older than a day, are known gaps.
+        # Minutes older than a day that the sources answered (without error) they do not have
+        # are known gaps; minutes a source failed on are retried next time.
         final_before = floor_day(now) - DAY_MS
-        if tried_all and missing:
+        if missing:
             gaps = [(a, min(b, final_before - MINUTE_MS)) for a, b in missing if a < final_before]
+            gaps = subtract_spans(gaps, report.failed)
             if gaps:
                 self._add_known_gaps(symbol, gaps, "no data at " + self._source_names())
                 report.known_gaps_added = gaps
@@ -260,7 +262,9 @@ class CandlestickManager:
             names.append(f"{self.exchange} API")
         return " and ".join(names)
 
-    def _plan_archive(self, missing: list[tuple[int, int]], now: int) -> list[tuple[str, int, int]]:
+    def _plan_archive(
+        self, missing: list[tuple[int, int]], now: int, monthly: bool = True
+    ) -> list[tuple[str, int, int]]:
         """(period, ts, missing minutes) of the archive files to fetch: whole past months with
         several missing days as monthly files, other days as daily files."""
         cutoff = floor_day(now) - DAY_MS  # days ending before yesterday's start are published
@@ -276,16 +280,15 @@ class CandlestickManager:
             by_month.setdefault(month_start(d), []).append(d)
         plan = []
         for m, ds in by_month.items():
-            if next_month(m) <= cutoff and len(ds) >= MONTHLY_MIN_DAYS:
+            if monthly and next_month(m) <= cutoff and len(ds) >= MONTHLY_MIN_DAYS:
                 plan.append(("monthly", m, sum(days[d] for d in ds)))
             else:
                 plan.extend(("daily", d, days[d]) for d in ds)
         return plan
 
-    def _fetch_archive(self, symbol, missing, now, report: FetchReport, progress: Progress | None) -> bool:
+    def _fetch_archive(self, symbol, missing, now, report: FetchReport, progress: Progress | None) -> None:
         assert self.archive is not None
         plan = self._plan_archive(missing, now)
-        ok = True
         while plan:
             fallback = []
             with ThreadPoolExecutor(max_workers=max(1, self.archive_workers)) as pool:
@@ -303,7 +306,7 @@ class CandlestickManager:
                         if period == "monthly":
                             fallback.extend(self._days_of(missing, ts, now))
                         else:
-                            ok = False
+                            report.failed.append((ts, ts + DAY_MS - MINUTE_MS))
                         continue
                     if df is None:
                         report.archive_not_found += 1
@@ -318,15 +321,13 @@ class CandlestickManager:
                     if progress:
                         progress(n, f"{symbol} {url.rsplit('/', 1)[-1]}")
             plan = fallback
-        return ok
 
     def _days_of(self, missing, month_ms: int, now: int) -> list[tuple[str, int, int]]:
         hi = next_month(month_ms) - MINUTE_MS
         clipped = [(max(a, month_ms), min(b, hi)) for a, b in missing if b >= month_ms and a <= hi]
-        plan = self._plan_archive(clipped, now)
-        return [p for p in plan if p[0] == "daily"]
+        return self._plan_archive(clipped, now, monthly=False)
 
-    def _fetch_ccxt(self, symbol, missing, report: FetchReport, progress: Progress | None) -> bool:
+    def _fetch_ccxt(self, symbol, missing, report: FetchReport, progress: Progress | None) -> None:
         assert self.ccxt is not None
         # Coalesce spans closer than one page so scattered holes cost few requests.
         page = self.ccxt.page_limit * MINUTE_MS
@@ -336,7 +337,6 @@ class CandlestickManager:
                 windows[-1][1] = b
             else:
                 windows.append([a, b])
-        ok = True
         for a, b in windows:
             before = self.ccxt.requests
 
@@ -350,9 +350,8 @@ class CandlestickManager:
             except (SourceError, DataError) as e:
                 log.warning("[candles] %s", e)
                 report.errors.append(str(e))
-                ok = False
+                report.failed.append((a, b))
             report.ccxt_requests += self.ccxt.requests - before
-        return ok
 
     def _add_known_gaps(self, symbol: str, spans: list[tuple[int, int]], reason: str) -> None:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
