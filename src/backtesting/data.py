@@ -28,7 +28,17 @@ from candles.timeutil import MINUTE_MS, utc
 log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUNDLED_SAMPLE = REPO_ROOT / "data" / "sample" / "binance-usdm"
-__all__ = ["BUNDLED_SAMPLE", "DataError", "Dataset", "build_dataset", "load_from_cache", "load_from_folder", "utc"]
+__all__ = [
+    "BUNDLED_SAMPLE",
+    "DataError",
+    "Dataset",
+    "build_dataset",
+    "freqtrade_files",
+    "load_from_cache",
+    "load_from_folder",
+    "read_candles",
+    "utc",
+]
 
 
 @dataclass
