@@ -2,9 +2,11 @@
 
     python src/backtest.py [config.json|.hjson] [--data FOLDER] [--bot.long.n_positions 5] ...
 
-Without a config the template (`configs/template.json`) is used; without a data folder
-(`--data` or `backtest.ohlcv_source_dir`) the bundled sample (6 Binance USDⓈ-M coins, May–June 2025)
-is used. Results go to `backtests/<exchange>/<timestamp>/`: analysis.json, config.json, fills,
+Without a config the template (`configs/template.json`) is used. Candles come from, in order: a
+freqtrade data folder (`--data` or `backtest.ohlcv_source_dir`); else the candle cache
+(`--cache-dir`, default `caches/`) when it holds candles for the approved coins, or with `--fetch`
+(download what is missing from the exchange's archive and API first); else the bundled sample
+(6 Binance USDⓈ-M coins, May–June 2025). Results go to `backtests/<exchange>/<timestamp>/`: analysis.json, config.json, fills,
 balance and equity, plots and a single-file report.html.
 """
 
@@ -20,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import logging_setup
-from backtesting.data import BUNDLED_SAMPLE, DataError, load_from_folder, utc
+from backtesting.data import BUNDLED_SAMPLE, DataError, load_from_cache, load_from_folder, utc
 from backtesting.markets import MarketError, markets_for
 from backtesting.output import fills_by_side_ratios, run_directory, write_outputs
 from backtesting.prepare import build_run_args
@@ -66,6 +68,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("config_path", nargs="?", default=None, help="config file (JSON or HJSON); default: template")
     parser.add_argument("--data", type=Path, default=None, help="freqtrade-format data folder of 1m candles")
     parser.add_argument("--markets", type=Path, default=None, help="market specs JSON (tick/step sizes, fees)")
+    parser.add_argument("--cache-dir", type=Path, default=None, help="candle cache folder (default: caches/)")
+    parser.add_argument(
+        "--fetch", action="store_true", help="download missing candles into the cache (exchange archive, then API)"
+    )
     parser.add_argument("-dp", "--disable_plotting", action="store_true", help="skip plots and the HTML report")
     parser.add_argument("--log-level", default=None, help="warning|info|debug|trace or 0-3 (default info)")
     add_config_arguments(parser, BACKTEST_SECTIONS)
@@ -93,22 +99,13 @@ def selected_coins(config: dict, available: list[str]) -> list[str]:
 def run(args: argparse.Namespace) -> Path:
     config = apply_cli_overrides(load(args.config_path), args)
     bt = config["backtest"]
-    folder = Path(args.data or bt["ohlcv_source_dir"] or BUNDLED_SAMPLE)
-    if folder == BUNDLED_SAMPLE:
-        log.info("[data] using the bundled sample %s", folder.relative_to(REPO_ROOT))
-    from backtesting.data import freqtrade_files
-
-    available = sorted(freqtrade_files(folder))
-    coins = selected_coins(config, available)
-    if not coins:
-        raise DataError("no coins to backtest: live.approved_coins is empty (set it or live.empty_means_all_approved)")
-
     warmup = warmup_minutes(config, include_bounds=True)
     start_ms = date_ms(bt["start_date"])
     end_ms = date_ms(bt["end_date"]) + DAY_MS - 60_000
     if end_ms <= start_ms:
         raise ConfigError([f"backtest.end_date {bt['end_date']} must be after backtest.start_date {bt['start_date']}"])
-    dataset = load_from_folder(folder, coins, start_ms - warmup * 60_000, end_ms, bt["gap_tolerance_ohlcvs_minutes"])
+    exchange = bt["exchanges"][0] if bt["exchanges"] else "binance"
+    dataset, folder = load_candles(args, config, exchange, start_ms - warmup * 60_000, end_ms)
     data_start, data_end = int(dataset.timestamps[0]), int(dataset.timestamps[-1])
     if start_ms - warmup * 60_000 < data_start:
         log.warning(
@@ -130,7 +127,6 @@ def run(args: argparse.Namespace) -> Path:
         len(dataset.timestamps),
     )
 
-    exchange = bt["exchanges"][0] if bt["exchanges"] else "binance"
     markets = markets_for(EXCHANGE_MARKETS.get(exchange, exchange), dataset.coins, args.markets)
     first = markets[dataset.coins[0]]
     maker_fee = bt["maker_fee_override"] if bt["maker_fee_override"] is not None else first.maker_fee
@@ -192,6 +188,40 @@ def run(args: argparse.Namespace) -> Path:
         write_visuals(result, out_dir)
     print_summary(result, out_dir)
     return out_dir
+
+
+def load_candles(args: argparse.Namespace, config: dict, exchange: str, start_ms: int, end_ms: int):
+    """The dataset and where it came from: the freqtrade folder, else the cache (fetching with
+    `--fetch`), else the bundled sample."""
+    from backtesting.data import freqtrade_files
+    from candles import CandlestickManager, coin_of, exchange_id
+
+    bt = config["backtest"]
+    tolerance = bt["gap_tolerance_ohlcvs_minutes"]
+    folder = args.data or bt["ohlcv_source_dir"]
+    if not folder:
+        cache_dir = Path(args.cache_dir or bt.get("cache_dir") or REPO_ROOT / "caches")
+        if args.fetch:
+            manager = CandlestickManager.with_sources(exchange_id(exchange), cache_dir)
+        else:
+            manager = CandlestickManager(exchange_id(exchange), cache_dir)
+        cached = sorted({coin_of(s) for s in manager.store.symbols() if ":" in s})
+        coins = selected_coins(config, cached)
+        in_window = args.fetch or any(
+            len(manager.get_candles(c, start_ms, end_ms, strict=True, fetch=False)) for c in coins if c in cached
+        )
+        if coins and in_window:
+            log.info(
+                "[data] candle cache %s%s", manager.store.root, " (fetching missing candles)" if args.fetch else ""
+            )
+            return load_from_cache(manager, coins, start_ms, end_ms, tolerance, fetch=args.fetch), manager.store.root
+        folder = BUNDLED_SAMPLE
+        log.info("[data] using the bundled sample %s", folder.relative_to(REPO_ROOT))
+    folder = Path(folder)
+    coins = selected_coins(config, sorted(freqtrade_files(folder)))
+    if not coins:
+        raise DataError("no coins to backtest: live.approved_coins is empty (set it or live.empty_means_all_approved)")
+    return load_from_folder(folder, coins, start_ms, end_ms, tolerance), folder
 
 
 def write_visuals(result: BacktestResult, out_dir: Path) -> None:

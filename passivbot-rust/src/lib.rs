@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod backtest;
+pub mod candle_ema;
 pub mod forager;
 pub mod live;
 pub mod math;

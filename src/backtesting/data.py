@@ -3,7 +3,8 @@ the `(minutes, coins, 4)` array the Rust engine reads.
 
 Sources: a freqtrade-format data folder (`BASE_QUOTE_SETTLE-1m-futures.feather` or
 `BASE_QUOTE-1m.feather`, Feather/Arrow IPC with columns date, open, high, low, close, volume) —
-the bundled sample in `data/sample/binance-usdm/` is one.
+the bundled sample in `data/sample/binance-usdm/` is one — or the candle cache (`candles`
+package, `load_from_cache`). Reading, validation and the flat gap fill live in `candles`.
 
 Gap policy (as the reference): a missing minute inside a coin's range becomes a flat candle at the
 previous close with zero volume; leading minutes are not invented; a coin whose largest gap
@@ -18,16 +19,26 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pyarrow import feather
 
-MINUTE_MS = 60_000
+from candles import freqtrade
+from candles.errors import DataError
+from candles.gaps import fill_flat
+from candles.timeutil import MINUTE_MS, utc
+
 log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUNDLED_SAMPLE = REPO_ROOT / "data" / "sample" / "binance-usdm"
-
-
-class DataError(ValueError):
-    """Unusable candle data; the message names the coin/file and what is wrong."""
+__all__ = [
+    "BUNDLED_SAMPLE",
+    "DataError",
+    "Dataset",
+    "build_dataset",
+    "freqtrade_files",
+    "load_from_cache",
+    "load_from_folder",
+    "read_candles",
+    "utc",
+]
 
 
 @dataclass
@@ -46,70 +57,15 @@ class Dataset:
         return int(self.timestamps[0])
 
 
-def utc(ts_ms: int) -> str:
-    return pd.Timestamp(ts_ms, unit="ms", tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
-
-
 def freqtrade_files(folder: Path) -> dict[str, Path]:
     """Coin → 1m candle file in a freqtrade data folder (futures files preferred over spot)."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise DataError(f"data folder {folder} does not exist")
-    found: dict[str, Path] = {}
-    for sub in (folder, folder / "futures"):
-        if not sub.is_dir():
-            continue
-        for path in sorted(sub.glob("*-1m*.feather")):
-            name = path.name
-            if name.endswith("-1m-futures.feather"):
-                coin = name.split("_")[0]
-                found[coin] = path
-            elif name.endswith("-1m.feather"):
-                coin = name.split("_")[0]
-                found.setdefault(coin, path)
-    if not found:
-        raise DataError(f"no 1m candle files (*-1m-futures.feather or *-1m.feather) in {folder}")
-    return found
+    return freqtrade.candle_files(folder)
 
 
 def read_candles(path: Path, coin: str) -> pd.DataFrame:
     """One coin's candles as columns ts (int64 ms), high, low, close, volume, sorted by time.
     Rejects duplicated or unsorted timestamps and bad candles, naming the coin and time."""
-    try:
-        table = feather.read_table(path)
-    except Exception as e:
-        raise DataError(f"{coin}: cannot read {path}: {e}") from e
-    missing = {"date", "high", "low", "close", "volume"} - set(table.column_names)
-    if missing:
-        raise DataError(f"{coin}: {path} lacks columns {sorted(missing)}")
-    df = table.select(["date", "high", "low", "close", "volume"]).to_pandas()
-    dates = df.pop("date")
-    if isinstance(dates.dtype, pd.DatetimeTZDtype) or np.issubdtype(dates.dtype, np.datetime64):
-        ts = dates.astype("datetime64[ms, UTC]" if isinstance(dates.dtype, pd.DatetimeTZDtype) else "datetime64[ms]")
-        df.insert(0, "ts", ts.astype("int64"))
-    else:
-        df.insert(0, "ts", dates.astype("int64"))
-    ts = df["ts"].to_numpy()
-    if len(ts) == 0:
-        raise DataError(f"{coin}: {path} has no candles")
-    steps = np.diff(ts)
-    if (steps <= 0).any():
-        k = int(np.argmax(steps <= 0)) + 1
-        kind = "duplicated" if steps[k - 1] == 0 else "out of order"
-        raise DataError(f"{coin}: timestamp {utc(int(ts[k]))} is {kind} in {path}")
-    if (ts % MINUTE_MS != 0).any():
-        k = int(np.argmax(ts % MINUTE_MS != 0))
-        raise DataError(f"{coin}: timestamp {ts[k]} ms is not on a minute boundary in {path}")
-    values = df[["high", "low", "close", "volume"]].to_numpy()
-    bad = ~np.isfinite(values).all(axis=1) | (values[:, 0] < values[:, 1]) | (values[:, 3] < 0)
-    if bad.any():
-        k = int(np.argmax(bad))
-        h, low, c, v = values[k]
-        raise DataError(
-            f"{coin}: bad candle at {utc(int(ts[k]))} in {path}: high={h} low={low} close={c} volume={v} "
-            "(needs finite values, high >= low, volume >= 0)"
-        )
-    return df
+    return freqtrade.read_feather(path, coin, need_open=False)
 
 
 def build_dataset(
@@ -160,12 +116,7 @@ def build_dataset(
         first, last = int(idx[0]), int(idx[-1])
         block = np.full((last - first + 1, 4), np.nan)
         block[idx - first] = df[["high", "low", "close", "volume"]].to_numpy()
-        missing = np.isnan(block[:, 2])
-        if missing.any():
-            # flat candle at the previous close, zero volume
-            close = pd.Series(block[:, 2]).ffill().to_numpy()
-            block[missing, 0] = block[missing, 1] = block[missing, 2] = close[missing]
-            block[missing, 3] = 0.0
+        fill_flat(block, close_col=2, volume_col=3)  # flat candle at the previous close, zero volume
         hlcvs[first : last + 1, i, :] = block
         first_valid.append(first)
         last_valid.append(last)
@@ -214,4 +165,31 @@ def load_from_folder(
         if "BTC" not in files:
             raise DataError(f"{folder} has no BTC candles, needed for the BTC/USD series")
         btc = read_candles(files["BTC"], "BTC")
+    return build_dataset(frames, start_ms, end_ms, gap_tolerance_minutes, btc_frame=btc)
+
+
+def load_from_cache(
+    manager, coins: list[str], start_ms: int, end_ms: int, gap_tolerance_minutes: float, *, fetch: bool = False
+) -> Dataset:
+    """Dataset for `coins` from the candle cache (`candles.CandlestickManager`), downloading the
+    missing minutes first when `fetch` and the manager has sources. Coins without candles are
+    dropped with a warning; BTC is read for the BTC/USD series even when not traded."""
+    frames = {}
+    for coin in sorted(set(coins) | {"BTC"}):
+        df = manager.get_candles(coin, start_ms, end_ms, strict=True, fetch=fetch)
+        if len(df):
+            frames[coin] = df[["ts", "high", "low", "close", "volume"]]
+    where = manager.store.root
+    missing = [c for c in coins if c not in frames]
+    if missing:
+        log.warning(
+            "[data] no candles in %s for %s between %s and %s", where, ", ".join(missing), utc(start_ms), utc(end_ms)
+        )
+    if "BTC" not in frames:
+        raise DataError(
+            f"{where} has no BTC candles between {utc(start_ms)} and {utc(end_ms)}, needed for the BTC/USD series"
+        )
+    btc = frames.pop("BTC") if "BTC" not in coins else None
+    if not frames:
+        raise DataError(f"none of the approved coins ({', '.join(coins)}) has candles in {where}")
     return build_dataset(frames, start_ms, end_ms, gap_tolerance_minutes, btc_frame=btc)

@@ -45,6 +45,28 @@ pub fn quote_volume(high: f64, low: f64, close: f64, volume: f64) -> f64 {
     volume * ((high + low + close) / 3.0)
 }
 
+/// Seed of the close EMAs from a coin's first candle (0 when the close is not finite).
+#[inline]
+pub fn close_seed(close: f64) -> f64 {
+    if close.is_finite() {
+        close
+    } else {
+        0.0
+    }
+}
+
+/// Seed of the quote-volume EMA from a coin's first candle: volume (floored at 0) times the
+/// typical price, or times `max(close, 1)` when high/low are unusable.
+#[inline]
+pub fn quote_volume_seed(high: f64, low: f64, close: f64, volume: f64) -> f64 {
+    let typical = if high.is_finite() && low.is_finite() && close > 0.0 {
+        (high + low + close) / 3.0
+    } else {
+        close.max(1.0)
+    };
+    volume.max(0.0) * typical
+}
+
 /// `ln(high / low)`, 0 when either is not positive.
 #[inline]
 pub fn log_range(high: f64, low: f64) -> f64 {

@@ -18,7 +18,7 @@ use crate::types::{
 };
 
 use super::data::{CoinRange, Hlcvs};
-use super::ema::{log_range, quote_volume, Ema};
+use super::ema::{close_seed, log_range, quote_volume, quote_volume_seed, Ema};
 use super::fill_rule::order_fills;
 use super::params::BacktestParams;
 use super::wallet::Wallet;
@@ -229,13 +229,8 @@ impl<'a> Engine<'a> {
                     data.close(k0, col),
                     data.volume(k0, col),
                 );
-                let close_seed = if c.is_finite() { c } else { 0.0 };
-                let typical = if h.is_finite() && l.is_finite() && c > 0.0 {
-                    (h + l + c) / 3.0
-                } else {
-                    c.max(1.0)
-                };
-                let volume_seed = v.max(0.0) * typical;
+                let close_seed = close_seed(c);
+                let volume_seed = quote_volume_seed(h, l, c, v);
                 let b = &bot_params[i];
                 let close_emas = |p: &crate::types::BotParams| {
                     let spans = [

@@ -5,6 +5,7 @@
 use pyo3::prelude::*;
 
 mod backtest;
+mod candle_ema;
 mod closes;
 mod convert;
 mod entries;
@@ -26,5 +27,6 @@ fn passivbot_rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     orchestrator::register(m)?;
     live::register(m)?;
     backtest::register(m)?;
+    candle_ema::register(m)?;
     Ok(())
 }
