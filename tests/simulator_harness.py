@@ -80,8 +80,8 @@ class RunningSimulator:
     def advance(self, minutes: float) -> dict:
         return self.admin("POST", "/_sim/advance", {"minutes": minutes})
 
-    def state(self) -> dict:
-        return self.admin("GET", "/_sim/state")
+    def state(self, fills: int | None = None) -> dict:
+        return self.admin("GET", "/_sim/state" + (f"?fills={fills}" if fills is not None else ""))
 
     def faults(self, *rules: dict) -> dict:
         return self.admin("POST", "/_sim/faults", list(rules))

@@ -192,7 +192,8 @@ class Simulator:
                 return web.json_response(self.clock_state())
             if key == ("GET", "/_sim/state"):
                 self.engine.sync()
-                return web.json_response(self.state())
+                n = args.get("fills")
+                return web.json_response(self.state(None if n is None else int(n)))
             if key == ("POST", "/_sim/reset"):
                 self.reset(args)
                 return web.json_response(self.state())
@@ -241,7 +242,8 @@ class Simulator:
             **self.engine.clock.describe(),
         }
 
-    def state(self) -> dict:
+    def state(self, last_fills: int | None = None) -> dict:
+        """Clock, wallet, equity, positions, open orders and fills (the newest `last_fills`, or all)."""
         eng = self.engine
         figs = eng.figures()
         acct = eng.account
@@ -283,7 +285,7 @@ class Simulator:
                     "maker": t.maker,
                     "time": t.time,
                 }
-                for t in acct.trades
+                for t in (acct.trades if last_fills is None else acct.trades[max(0, len(acct.trades) - last_fills) :])
             ],
             "incomes": len(acct.incomes),
             "faults": [r.describe() for r in self.faults.rules],
