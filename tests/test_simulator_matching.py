@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import time
 
 import ccxt
 import numpy as np
@@ -245,3 +246,42 @@ def test_funding_is_paid_from_the_funding_file(tmp_path):
         mark = float(df.loc[int(t.timestamp() * 1000) - 60_000, "close"])
         assert inc.income == pytest.approx(-0.1 * mark * rate)
     assert eng.account.wallet == pytest.approx(wallet + sum(i.income for i in funding))
+
+
+def test_replay_clock_runs_at_its_speed_and_manual_clock_waits():
+    from simulator.clock import SimClock
+
+    wall = [1_000_000]
+    replay = SimClock(START, speed=60.0, end_ms=START + 3_600_000, wall=lambda: wall[0])
+    manual = SimClock(START, speed=None, wall=lambda: wall[0])
+    wall[0] += 2_000  # two wall seconds = two market minutes at speed 60
+    assert replay.now_ms() == START + 120_000 and manual.now_ms() == START
+    assert manual.advance(5) == START + 300_000
+    assert replay.advance(10) == START + 720_000
+    wall[0] += 3_600_000
+    assert replay.now_ms() == START + 3_600_000  # never past the end of the data
+    with pytest.raises(ValueError):
+        manual.advance(-1)
+
+
+def test_replay_mode_fills_without_admin_calls():
+    sim = simulator.build(start_ms=START, speed=6_000.0)  # 100 market minutes per wall second
+    eng = sim.engine
+    df = _candles("BTC")
+    price = round(float(df.loc[START - 60_000, "close"]) - 100.0, 1)
+    eng.place(
+        {
+            "symbol": "BTCUSDT",
+            "side": "BUY",
+            "type": "LIMIT",
+            "quantity": "0.01",
+            "price": str(price),
+            "timeInForce": "GTX",
+        }
+    )
+    minute = _first_cross(df, START, price, "buy")
+    deadline = time.monotonic() + 10
+    while eng.account.trades == [] and time.monotonic() < deadline:
+        time.sleep(0.05)
+        eng.sync()
+    assert eng.account.trades[0].time == minute + 59_999
