@@ -15,7 +15,7 @@ import hmac
 import re
 
 from simulator import errors as E
-from simulator.errors import BinanceError, err
+from simulator.errors import err
 
 _SIGNATURE = re.compile(r"(^|&)signature=([^&]*)")
 
@@ -58,10 +58,3 @@ class Credentials:
             if all(ts >= c + 1000 for c in clocks):
                 raise err(E.TIMESTAMP_AHEAD)
             raise err(E.TIMESTAMP_OUTSIDE)
-
-
-def check_listen_key_request(creds: Credentials, header_key: str | None) -> None:
-    creds.check_key(header_key)
-
-
-__all__ = ["BinanceError", "Credentials", "check_listen_key_request"]

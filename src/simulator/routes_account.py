@@ -9,8 +9,9 @@ import secrets
 
 from simulator import errors as E
 from simulator import shapes
-from simulator.accounts import MAX_LEVERAGE, max_notional_for
+from simulator.accounts import MAX_LEVERAGE, PositionFigures, max_notional_for
 from simulator.errors import BinanceError, err
+from simulator.models import Position
 from simulator.routes_market import _int
 
 WEEK_MS = 7 * 86_400_000
@@ -30,9 +31,6 @@ def _lookup(p: dict, name: str):
 
 def _position_rows(engine, figs, all_symbols: bool):
     """(position, figures) per row. v3: positions and sides with orders only; v2: every symbol."""
-    from simulator.accounts import PositionFigures
-    from simulator.models import Position
-
     acct = engine.account
     sides = ("LONG", "SHORT") if acct.dual_side else ("BOTH",)
     marks = engine.marks()

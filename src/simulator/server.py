@@ -13,6 +13,7 @@ import logging
 from collections import deque
 from urllib.parse import parse_qsl
 
+import pandas as pd
 from aiohttp import web
 
 from simulator import errors as E
@@ -38,8 +39,6 @@ def parse_time(value) -> int:
     """ms since the epoch from an int or an ISO date ('2025-05-10', '2025-05-10T12:00')."""
     if isinstance(value, int | float) or str(value).lstrip("-").isdigit():
         return int(value)
-    import pandas as pd
-
     ts = pd.Timestamp(str(value))
     if ts.tzinfo is None:
         ts = ts.tz_localize("UTC")
@@ -234,8 +233,6 @@ class Simulator:
 
     def clock_state(self) -> dict:
         now = self.engine.clock.now_ms()
-        import pandas as pd
-
         return {
             "time_ms": now,
             "time": pd.Timestamp(now, unit="ms", tz="UTC").isoformat(),
