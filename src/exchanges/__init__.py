@@ -1,0 +1,1 @@
+"""Exchange clients (ccxt) for the live bot, paper trading and tests."""
