@@ -1,6 +1,6 @@
 """A local exchange speaking Binance USDⓈ-M's REST API, replaying real 1m candles.
 
-    python src/exchange_simulator.py [--data FOLDER] [--port 8765] [--speed X | --manual-clock]
+    python src/exchange_simulator.py [--data FOLDER|CACHE_DIR] [--port 8765] [--speed X | --manual-clock]
         [--start 2025-05-10T00:00] [--api-key K --api-secret S] [--balance 10000]
 
 Point the real ccxt client at it with `exchanges.simulated.make_binanceusdm_client(url, key,
@@ -30,7 +30,12 @@ log = logging.getLogger("exchange_simulator")
 
 def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, default=BUNDLED_SAMPLE, help="freqtrade data folder (default: bundled sample)")
+    ap.add_argument(
+        "--data",
+        type=Path,
+        default=BUNDLED_SAMPLE,
+        help="freqtrade data folder or candle cache dir (default: bundled sample)",
+    )
     ap.add_argument("--port", type=int, default=8765, help="TCP port on 127.0.0.1 (0 = any free port)")
     clock = ap.add_mutually_exclusive_group()
     clock.add_argument("--speed", type=float, default=1.0, help="replay speed: sim seconds per wall second")

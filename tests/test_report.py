@@ -553,5 +553,3 @@ def test_fill_kind_classification() -> None:
     assert fill_kind("something_new").family == "other"
     df = pd.DataFrame({"type": ["mystery", "mystery"], "qty": [1.0, -1.0]})
     assert classify_fills(df)["side"].tolist() == ["short", "long"]  # closes: a buy closes a short
-
-

@@ -15,7 +15,7 @@ from pathlib import Path
 from backtesting.data import BUNDLED_SAMPLE, REPO_ROOT
 from simulator.auth import Credentials
 from simulator.clock import MINUTE_MS, SimClock
-from simulator.market_data import FreqtradeFolder, MarketData
+from simulator.market_data import MarketData, open_source
 from simulator.matching import Engine
 from simulator.server import Simulator
 
@@ -40,7 +40,7 @@ def build(
     earliest candle, so that a day of history is available to warm up."""
     from simulator.clock import wall_ms
 
-    market_data = MarketData.load(FreqtradeFolder(Path(data), coins), Path(markets_file))
+    market_data = MarketData.load(open_source(Path(data), coins), Path(markets_file))
     if start_ms is None:
         start_ms = market_data.first_ts + DAY_MS
     start_ms -= start_ms % MINUTE_MS

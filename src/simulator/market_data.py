@@ -3,8 +3,9 @@
 The candle source sits behind a small interface (`CandleSource`): anything that can list coins
 and hand out one coin's 1m OHLCV (and optionally its funding rates) can feed the simulator.
 `FreqtradeFolder` reads a freqtrade-format data folder (`BASE_QUOTE_SETTLE-1m-futures.feather`,
-`*-8h-funding_rate.feather` with the rate in column `open`), the bundled sample among them.
-The project's Parquet candle cache can be plugged in the same way.
+`*-8h-funding_rate.feather` with the rate in column `open`), the bundled sample among them;
+`CacheSource` reads the project's Parquet candle cache. Both validate and gap-fill through
+`src/candles/` (one rule for every ingest).
 
 Gap policy (as the backtester): a missing minute inside a coin's range becomes a flat candle at
 the previous close with zero volume, so every symbol has one candle per minute from its first to
@@ -22,10 +23,13 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
-from pyarrow import feather
 
-from backtesting.data import DataError, freqtrade_files, utc
+from backtesting.data import DataError, freqtrade_files
 from backtesting.markets import MarketSpec, load_markets
+from candles.freqtrade import read_feather
+from candles.gaps import span_minutes, standardize
+from candles.store import CandleStore
+from candles.symbols import coin_of
 
 MINUTE_MS = 60_000
 log = logging.getLogger(__name__)
@@ -82,64 +86,27 @@ class CandleSource(Protocol):
     def funding(self, coin: str) -> Funding | None: ...
 
 
-def _timestamps_ms(column: pd.Series) -> np.ndarray:
-    if isinstance(column.dtype, pd.DatetimeTZDtype):
-        column = column.dt.tz_convert("UTC").dt.tz_localize(None)
-    if np.issubdtype(column.dtype, np.datetime64):
-        return column.astype("datetime64[ms]").to_numpy().astype(np.int64)
-    return column.to_numpy().astype(np.int64)
-
-
-def _read_table(path: Path, coin: str, columns: list[str]):
-    try:
-        table = feather.read_table(path)
-    except Exception as e:
-        raise DataError(f"{coin}: cannot read {path}: {e}") from e
-    missing = set(columns) - set(table.column_names)
-    if missing:
-        raise DataError(f"{coin}: {path} lacks columns {sorted(missing)}")
-    return table
+def candles_from_frame(df: pd.DataFrame) -> Candles:
+    """Validated candles (columns ts, open, high, low, close, volume) as gap-free `Candles`:
+    inner gaps become flat candles at the previous close, zero volume (the project's gap policy)."""
+    first, last = int(df["ts"].iloc[0]), int(df["ts"].iloc[-1])
+    grid, spans = standardize(df, first, last)
+    if spans:
+        log.debug("[data] %d missing minutes filled with flat candles", span_minutes(spans))
+    col = {
+        c: np.ascontiguousarray(grid[c].to_numpy(dtype=np.float64)) for c in ("open", "high", "low", "close", "volume")
+    }
+    return Candles(ts=grid["ts"].to_numpy(dtype=np.int64), **col)
 
 
 def read_ohlcv(path: Path, coin: str) -> Candles:
     """A freqtrade 1m file as gap-free `Candles`; names the coin and time of any bad row."""
-    cols = ["date", "open", "high", "low", "close", "volume"]
-    table = _read_table(path, coin, cols)
-    df = table.select(cols).to_pandas()
-    ts = _timestamps_ms(df["date"])
-    if len(ts) == 0:
-        raise DataError(f"{coin}: {path} has no candles")
-    steps = np.diff(ts)
-    if (steps <= 0).any():
-        k = int(np.argmax(steps <= 0)) + 1
-        raise DataError(f"{coin}: timestamp {utc(int(ts[k]))} is duplicated or out of order in {path}")
-    if (ts % MINUTE_MS != 0).any():
-        k = int(np.argmax(ts % MINUTE_MS != 0))
-        raise DataError(f"{coin}: timestamp {ts[k]} ms is not on a minute boundary in {path}")
-    values = df[["open", "high", "low", "close", "volume"]].to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(values).all(axis=1) | (values[:, 1] < values[:, 2]) | (values[:, 4] < 0)
-    if bad.any():
-        k = int(np.argmax(bad))
-        raise DataError(f"{coin}: bad candle at {utc(int(ts[k]))} in {path}: {values[k].tolist()}")
-    n = int((ts[-1] - ts[0]) // MINUTE_MS) + 1
-    grid = np.full((n, 5), np.nan)
-    grid[(ts - ts[0]) // MINUTE_MS] = values
-    missing = np.isnan(grid[:, 3])
-    if missing.any():
-        close = grid[:, 3].copy()
-        for i in np.flatnonzero(missing):  # forward fill (the first row is never missing)
-            close[i] = close[i - 1]
-        grid[missing, 0:4] = close[missing, None]
-        grid[missing, 4] = 0.0
-        log.debug("[data] %s: %d missing minutes filled with flat candles", coin, int(missing.sum()))
-    return Candles(
-        ts=ts[0] + MINUTE_MS * np.arange(n, dtype=np.int64),
-        open=np.ascontiguousarray(grid[:, 0]),
-        high=np.ascontiguousarray(grid[:, 1]),
-        low=np.ascontiguousarray(grid[:, 2]),
-        close=np.ascontiguousarray(grid[:, 3]),
-        volume=np.ascontiguousarray(grid[:, 4]),
-    )
+    return candles_from_frame(read_feather(path, coin))
+
+
+def _funding_from_frame(df: pd.DataFrame) -> Funding:
+    order = np.argsort(df["ts"].to_numpy(), kind="stable")
+    return Funding(ts=df["ts"].to_numpy(dtype=np.int64)[order], rate=df["open"].to_numpy(dtype=np.float64)[order])
 
 
 class FreqtradeFolder:
@@ -171,12 +138,47 @@ class FreqtradeFolder:
         path = self._funding_files.get(coin)
         if path is None:
             return None
-        table = _read_table(path, coin, ["date", "open"])
-        df = table.select(["date", "open"]).to_pandas()
-        ts = _timestamps_ms(df["date"])
-        rate = df["open"].to_numpy(dtype=np.float64)
-        order = np.argsort(ts, kind="stable")
-        return Funding(ts=ts[order], rate=rate[order])
+        return _funding_from_frame(read_feather(path, coin, candles=False, need_open=True))
+
+
+class CacheSource:
+    """The project's candle cache (`<cache_dir>/ohlcv/<exchange>/…`, see `src/candles/`), with
+    funding-rate series imported next to the candles."""
+
+    def __init__(self, cache_dir: Path, exchange: str = "binanceusdm", coins: list[str] | None = None):
+        self.store = CandleStore(cache_dir, exchange)
+        symbols = {coin_of(s): s for s in self.store.symbols()}
+        if not symbols:
+            raise DataError(f"no candles in the cache {self.store.root}")
+        if coins:
+            unknown = [c for c in coins if c not in symbols]
+            if unknown:
+                raise DataError(f"no cached 1m candles for {', '.join(unknown)} in {self.store.root}")
+            symbols = {c: symbols[c] for c in coins}
+        self._symbols = symbols
+
+    def coins(self) -> list[str]:
+        return sorted(self._symbols)
+
+    def candles(self, coin: str) -> Candles:
+        df = self.store.read(self._symbols[coin], 0, 2**62)
+        if df.empty:
+            raise DataError(f"{coin}: no candles in the cache {self.store.root}")
+        return candles_from_frame(df)
+
+    def funding(self, coin: str) -> Funding | None:
+        for kind, _tf, path in self.store.aux_files(self._symbols[coin]):
+            if kind == "funding_rate":
+                return _funding_from_frame(self.store.read_aux(path))
+        return None
+
+
+def open_source(path: Path, coins: list[str] | None = None, exchange: str = "binanceusdm") -> CandleSource:
+    """A freqtrade data folder, or the candle cache when `path` holds an `ohlcv/` folder."""
+    path = Path(path)
+    if (path / "ohlcv").is_dir():
+        return CacheSource(path, exchange, coins)
+    return FreqtradeFolder(path, coins)
 
 
 def step_decimals(step: float) -> int:
