@@ -13,6 +13,8 @@ balance and equity, plots and a single-file report.html.
 from __future__ import annotations
 
 import argparse
+import copy
+import json
 import logging
 import sys
 import time
@@ -22,7 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import logging_setup
-from backtesting.data import BUNDLED_SAMPLE, DataError, load_from_cache, load_from_folder, utc
+from backtesting import plots, report
+from backtesting.data import BUNDLED_SAMPLE, DataError, Dataset, load_from_cache, load_from_folder, slice_dataset, utc
 from backtesting.markets import MarketError, markets_for
 from backtesting.output import fills_by_side_ratios, run_directory, write_outputs
 from backtesting.prepare import build_run_args
@@ -34,6 +37,8 @@ from backtesting.result import (
     fills_frame,
     prices_frame,
 )
+from backtesting.suite import build_scenarios, summarize
+from backtesting.summary import format_summary
 from config import (
     ConfigError,
     bot_params_for_coin,
@@ -41,7 +46,7 @@ from config import (
     warmup_minutes,
     warmup_minutes_for_coin,
 )
-from config.cli import add_config_arguments, apply_cli_overrides
+from config.cli import add_config_arguments, apply_cli_overrides, str2bool
 
 log = logging.getLogger("backtest")
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -74,6 +79,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("-dp", "--disable_plotting", action="store_true", help="skip plots and the HTML report")
     parser.add_argument("--log-level", default=None, help="warning|info|debug|trace or 0-3 (default info)")
+    parser.add_argument(
+        "--suite",
+        nargs="?",
+        const="y",
+        default=None,
+        type=str2bool,
+        help="run backtest.suite's scenarios (y/n; omit to use backtest.suite.enabled)",
+    )
+    parser.add_argument("--suite-config", default=None, help="take backtest.suite from this config file")
     add_config_arguments(parser, BACKTEST_SECTIONS)
     return parser.parse_args(argv)
 
@@ -98,14 +112,34 @@ def selected_coins(config: dict, available: list[str]) -> list[str]:
 
 def run(args: argparse.Namespace) -> Path:
     config = apply_cli_overrides(load(args.config_path), args)
+    if args.suite_config:
+        other = load(args.suite_config)
+        config["backtest"]["suite"] = {**config["backtest"]["suite"], **other["backtest"]["suite"]}
+    suite_on = args.suite if args.suite is not None else config["backtest"]["suite"]["enabled"]
+    return run_suite(args, config) if suite_on else run_single(args, config)
+
+
+def backtest_window(config: dict) -> tuple[int, int, int]:
+    """(requested start, end, warm-up minutes) of a config's backtest."""
     bt = config["backtest"]
-    warmup = warmup_minutes(config, include_bounds=True)
     start_ms = date_ms(bt["start_date"])
     end_ms = date_ms(bt["end_date"]) + DAY_MS - 60_000
     if end_ms <= start_ms:
         raise ConfigError([f"backtest.end_date {bt['end_date']} must be after backtest.start_date {bt['start_date']}"])
-    exchange = bt["exchanges"][0] if bt["exchanges"] else "binance"
-    dataset, folder = load_candles(args, config, exchange, start_ms - warmup * 60_000, end_ms)
+    return start_ms, end_ms, warmup_minutes(config, include_bounds=True)
+
+
+def exchange_of(config: dict) -> str:
+    exchanges = config["backtest"]["exchanges"]
+    return exchanges[0] if exchanges else "binance"
+
+
+def base_dir(config: dict) -> Path:
+    path = Path(config["backtest"]["base_dir"])
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
+def describe_dataset(dataset: Dataset, folder: Path, start_ms: int, end_ms: int, warmup: int, config: dict) -> None:
     data_start, data_end = int(dataset.timestamps[0]), int(dataset.timestamps[-1])
     if start_ms - warmup * 60_000 < data_start:
         log.warning(
@@ -115,7 +149,7 @@ def run(args: argparse.Namespace) -> Path:
             utc(data_start),
         )
     if end_ms > data_end:
-        log.info("[data] data ends %s (requested end %s)", utc(data_end), bt["end_date"])
+        log.info("[data] data ends %s (requested end %s)", utc(data_end), config["backtest"]["end_date"])
     if config["live"]["minimum_coin_age_days"] > 0:
         log.info("[data] live.minimum_coin_age_days not applied: listing dates are unknown for %s", folder)
     log.info(
@@ -127,7 +161,13 @@ def run(args: argparse.Namespace) -> Path:
         len(dataset.timestamps),
     )
 
-    markets = markets_for(EXCHANGE_MARKETS.get(exchange, exchange), dataset.coins, args.markets)
+
+def simulate(
+    config: dict, dataset: Dataset, exchange: str, start_ms: int, warmup: int, markets_path: Path | None
+) -> BacktestResult:
+    """Run one config on a dataset: market specs and fees, the Rust engine, the expanded metrics."""
+    bt = config["backtest"]
+    markets = markets_for(EXCHANGE_MARKETS.get(exchange, exchange), dataset.coins, markets_path)
     first = markets[dataset.coins[0]]
     maker_fee = bt["maker_fee_override"] if bt["maker_fee_override"] is not None else first.maker_fee
     taker_fee = bt["taker_fee_override"] if bt["taker_fee_override"] is not None else first.taker_fee
@@ -171,7 +211,7 @@ def run(args: argparse.Namespace) -> Path:
         config["bot"]["short"]["total_wallet_exposure_limit"],
         fills_by_side_ratios(fills_df),
     )
-    result = BacktestResult(
+    return BacktestResult(
         config=config,
         exchange=exchange,
         coins=dataset.coins,
@@ -180,14 +220,101 @@ def run(args: argparse.Namespace) -> Path:
         prices=prices_frame(dataset),
         analysis=analysis,
     )
-    out_dir = run_directory(
-        REPO_ROOT / bt["base_dir"] if not Path(bt["base_dir"]).is_absolute() else Path(bt["base_dir"]), exchange
-    )
-    write_outputs(result, out_dir, bt["balance_sample_divider"])
+
+
+def run_single(args: argparse.Namespace, config: dict) -> Path:
+    start_ms, end_ms, warmup = backtest_window(config)
+    exchange = exchange_of(config)
+    dataset, folder = load_candles(args, config, exchange, start_ms - warmup * 60_000, end_ms)
+    describe_dataset(dataset, folder, start_ms, end_ms, warmup, config)
+    result = simulate(config, dataset, exchange, start_ms, warmup, args.markets)
+    out_dir = run_directory(base_dir(config), exchange)
+    write_outputs(result, out_dir, config["backtest"]["balance_sample_divider"])
     if not args.disable_plotting:
         write_visuals(result, out_dir)
-    print_summary(result, out_dir)
+    print(format_summary(result))
+    print(f"outputs: {out_dir}")
     return out_dir
+
+
+def run_suite(args: argparse.Namespace, config: dict) -> Path:
+    """Every scenario on one dataset covering all of them; `suite_summary.json` aggregates."""
+    scenarios = build_scenarios(config)
+    windows = {label: backtest_window(cfg) for label, cfg in scenarios}
+    union = copy.deepcopy(config)
+    union["live"]["approved_coins"] = {
+        side: sorted({c for _, cfg in scenarios for c in cfg["live"]["approved_coins"][side]})
+        for side in ("long", "short")
+    }
+    union["live"]["ignored_coins"] = {"long": [], "short": []}
+    exchange = exchange_of(config)
+    start = min(s - w * 60_000 for s, _, w in windows.values())
+    end = max(e for _, e, _ in windows.values())
+    dataset, folder = load_candles(args, union, exchange, start, end)
+    describe_dataset(dataset, folder, start, end, 0, union)
+    suite_dir = run_directory(base_dir(config) / "suite_runs", exchange)
+    analyses: dict[str, dict] = {}
+    runs: dict[str, dict] = {}
+    for label, cfg in scenarios:
+        s_start, s_end, warmup = windows[label]
+        coins = [c for c in selected_coins(cfg, dataset.coins) if c in dataset.coins]
+        if not coins:
+            raise DataError(f"Scenario {label} has no usable coins.")
+        log.info(
+            "[suite] scenario %s: %s, %s → %s",
+            label,
+            ",".join(coins),
+            cfg["backtest"]["start_date"],
+            cfg["backtest"]["end_date"],
+        )
+        t0 = time.monotonic()
+        result = simulate(
+            cfg,
+            slice_dataset(dataset, coins, s_start - warmup * 60_000, s_end),
+            exchange,
+            s_start,
+            warmup,
+            args.markets,
+        )
+        out_dir = suite_dir / safe_label(label)
+        out_dir.mkdir(parents=True)
+        write_outputs(result, out_dir, cfg["backtest"]["balance_sample_divider"])
+        if not args.disable_plotting:
+            write_visuals(result, out_dir)
+        analyses[label] = result.analysis
+        runs[label] = {"elapsed_seconds": round(time.monotonic() - t0, 3), "output_path": str(out_dir)}
+    summary = summarize(analyses, config["backtest"]["suite"]["aggregate"], runs, suite_dir.name)
+    (suite_dir / "suite_summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    print(format_suite_table(summary))
+    print(f"outputs: {suite_dir}")
+    return suite_dir
+
+
+def safe_label(label: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_=." else "_" for ch in label) or "scenario"
+
+
+def format_suite_table(summary: dict) -> str:
+    keys = [
+        "adg_usd",
+        "gain_usd",
+        "drawdown_worst_usd",
+        "sharpe_ratio_usd",
+        "loss_profit_ratio",
+        "positions_held_per_day",
+    ]
+    metrics = summary["suite_metrics"]["metrics"]
+    labels = summary["suite_metrics"]["scenario_labels"]
+    width = max(12, *(len(label) for label in labels))
+    lines = [f"{'scenario':{width}s} " + " ".join(f"{k[:18]:>18s}" for k in keys)]
+    for label in labels + ["aggregated"]:
+        cells = []
+        for k in keys:
+            m = metrics.get(k)
+            v = None if m is None else (m["aggregated"] if label == "aggregated" else m["scenarios"][label])
+            cells.append(f"{'n/a':>18s}" if v is None else f"{v:18.6g}")
+        lines.append(f"{label:{width}s} " + " ".join(cells))
+    return "\n".join(lines)
 
 
 def load_candles(args: argparse.Namespace, config: dict, exchange: str, start_ms: int, end_ms: int):
@@ -225,27 +352,7 @@ def load_candles(args: argparse.Namespace, config: dict, exchange: str, start_ms
 
 
 def write_visuals(result: BacktestResult, out_dir: Path) -> None:
-    try:
-        from backtesting import plots, report
-    except ImportError:  # plots/report not available in this build
-        log.warning("[report] plotting modules unavailable; skipping plots")
-        return
-    paths = plots.plot_all(result, out_dir / "plots")
-    report.write_report(result, out_dir, paths)
-
-
-def print_summary(result: BacktestResult, out_dir: Path) -> None:
-    try:
-        from backtesting.summary import format_summary
-
-        text = format_summary(result)
-    except ImportError:
-        a = result.analysis
-        text = "\n".join(
-            f"{k:32s} {a[k]}" for k in ("adg_usd", "gain_usd", "drawdown_worst_usd", "sharpe_ratio_usd") if k in a
-        )
-    print(text)
-    print(f"outputs: {out_dir}")
+    report.write_report(result, out_dir, plots.plot_all(result, out_dir / "plots"))
 
 
 def main(argv: list[str] | None = None) -> int:

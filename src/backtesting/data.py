@@ -193,3 +193,38 @@ def load_from_cache(
     if not frames:
         raise DataError(f"none of the approved coins ({', '.join(coins)}) has candles in {where}")
     return build_dataset(frames, start_ms, end_ms, gap_tolerance_minutes, btc_frame=btc)
+
+
+def slice_dataset(ds: Dataset, coins: list[str], start_ms: int, end_ms: int) -> Dataset:
+    """The minutes `[start_ms, end_ms]` (clipped to the data) of `coins` (those present); coins
+    without a candle in the window are left out, with a warning."""
+    t0 = int(ds.timestamps[0])
+    n = len(ds.timestamps)
+    i0 = max(0, (start_ms - t0) // MINUTE_MS)
+    i1 = min(n - 1, (end_ms - t0) // MINUTE_MS)
+    if i1 < i0:
+        raise DataError(f"no data between {utc(start_ms)} and {utc(end_ms)}")
+    keep, first_valid, last_valid = [], [], []
+    for c in coins:
+        if c not in ds.coins:
+            log.warning("[data] %s is not in the dataset", c)
+            continue
+        j = ds.coins.index(c)
+        first, last = max(ds.first_valid[j], i0), min(ds.last_valid[j], i1)
+        if first > last:
+            log.warning("[data] %s has no candles between %s and %s", c, utc(start_ms), utc(end_ms))
+            continue
+        keep.append(j)
+        first_valid.append(first - i0)
+        last_valid.append(last - i0)
+    if not keep:
+        raise DataError(f"none of {', '.join(coins)} has candles between {utc(start_ms)} and {utc(end_ms)}")
+    return Dataset(
+        coins=[ds.coins[j] for j in keep],
+        timestamps=ds.timestamps[i0 : i1 + 1].copy(),
+        hlcvs=np.ascontiguousarray(ds.hlcvs[i0 : i1 + 1][:, keep, :]),
+        btc_usd=np.ascontiguousarray(ds.btc_usd[i0 : i1 + 1]),
+        first_valid=first_valid,
+        last_valid=last_valid,
+        synthetic_minutes={ds.coins[j]: ds.synthetic_minutes.get(ds.coins[j], 0) for j in keep},
+    )
