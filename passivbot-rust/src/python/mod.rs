@@ -13,6 +13,7 @@ mod helpers;
 mod live;
 mod orchestrator;
 mod risk;
+mod smc;
 mod trailing;
 
 #[pymodule]
@@ -26,5 +27,6 @@ fn passivbot_rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     orchestrator::register(m)?;
     live::register(m)?;
     backtest::register(m)?;
+    smc::register(m)?;
     Ok(())
 }

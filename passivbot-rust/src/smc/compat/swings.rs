@@ -1,0 +1,148 @@
+//! `swing_highs_lows(ohlc, swing_length)`: the library's swing points, look-ahead included.
+//!
+//! Candidates: bar i with `2N-1 <= i <= n-1-N` whose high (low) is the extreme of the
+//! asymmetric window `i-N+1 ..= i+N`; a bar that is both is a high. Clean-up: in each maximal run
+//! of same-type candidates keep the most extreme (earliest on ties). Then bar 0 and bar n-1 are
+//! labelled with the type opposite to their neighbouring pivot, at their own high/low.
+
+use std::collections::VecDeque;
+
+/// `HighLow` (+1 high, -1 low, NaN) and `Level` per bar.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Swings {
+    pub high_low: Vec<f64>,
+    pub level: Vec<f64>,
+}
+
+/// Rolling extreme of width `w` ending at each index (`None` before the window fits).
+/// `better(a, b)` is true when `a` beats `b` (`>` for max, `<` for min).
+fn rolling_extreme(a: &[f64], w: usize, better: fn(f64, f64) -> bool) -> Vec<f64> {
+    let mut out = vec![f64::NAN; a.len()];
+    let mut dq: VecDeque<usize> = VecDeque::new();
+    for (e, &v) in a.iter().enumerate() {
+        while let Some(&back) = dq.back() {
+            if !better(a[back], v) {
+                dq.pop_back();
+            } else {
+                break;
+            }
+        }
+        dq.push_back(e);
+        if let Some(&front) = dq.front() {
+            if front + w <= e {
+                dq.pop_front();
+            }
+        }
+        if e + 1 >= w {
+            out[e] = a[dq[0]];
+        }
+    }
+    out
+}
+
+/// Pivot candidates before the clean-up: `(bar, +1 | -1)` in time order.
+pub fn swing_candidates(high: &[f64], low: &[f64], swing_length: usize) -> Vec<(usize, i8)> {
+    let n = high.len();
+    let len = swing_length.max(1);
+    let mut out = Vec::new();
+    if n < len + 2 * len {
+        return out;
+    }
+    let w = 2 * len;
+    let hmax = rolling_extreme(high, w, |a, b| a > b);
+    let lmin = rolling_extreme(low, w, |a, b| a < b);
+    for i in (2 * len - 1)..=(n - 1 - len) {
+        let e = i + len;
+        if high[i] == hmax[e] {
+            out.push((i, 1));
+        } else if low[i] == lmin[e] {
+            out.push((i, -1));
+        }
+    }
+    out
+}
+
+pub fn swing_highs_lows(high: &[f64], low: &[f64], swing_length: usize) -> Swings {
+    let n = high.len();
+    let mut out = Swings {
+        high_low: vec![f64::NAN; n],
+        level: vec![f64::NAN; n],
+    };
+    let cands = swing_candidates(high, low, swing_length);
+    // Keep the most extreme member of each same-type run (earliest on ties).
+    let mut kept: Vec<(usize, i8)> = Vec::new();
+    for (i, t) in cands {
+        match kept.last_mut() {
+            Some(last) if last.1 == t => {
+                let more = if t == 1 {
+                    high[i] > high[last.0]
+                } else {
+                    low[i] < low[last.0]
+                };
+                if more {
+                    *last = (i, t);
+                }
+            }
+            _ => kept.push((i, t)),
+        }
+    }
+    let (Some(&first), Some(&last)) = (kept.first(), kept.last()) else {
+        return out;
+    };
+    for &(i, t) in &kept {
+        out.high_low[i] = t as f64;
+        out.level[i] = if t == 1 { high[i] } else { low[i] };
+    }
+    for (bar, t) in [(0, -first.1), (n - 1, -last.1)] {
+        out.high_low[bar] = t as f64;
+        out.level[bar] = if t == 1 { high[bar] } else { low[bar] };
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(s: &Swings) -> Vec<(usize, i8, f64)> {
+        (0..s.high_low.len())
+            .filter(|&i| !s.high_low[i].is_nan())
+            .map(|i| (i, s.high_low[i] as i8, s.level[i]))
+            .collect()
+    }
+
+    /// Micro-fixture B of the spec (highs given, lows = highs - 1).
+    #[test]
+    fn fixture_b() {
+        let high = [5., 6., 7., 6., 5., 6., 8., 7., 6., 5., 4., 5., 6., 7., 6.];
+        let low: Vec<f64> = high.iter().map(|h| h - 1.0).collect();
+        let n1 = vec![
+            (0, 1, 5.),
+            (1, -1, 5.),
+            (2, 1, 7.),
+            (4, -1, 4.),
+            (6, 1, 8.),
+            (10, -1, 3.),
+            (13, 1, 7.),
+            (14, -1, 5.),
+        ];
+        assert_eq!(labels(&swing_highs_lows(&high, &low, 1)), n1);
+        let n2 = vec![
+            (0, 1, 5.),
+            (4, -1, 4.),
+            (6, 1, 8.),
+            (10, -1, 3.),
+            (14, 1, 6.),
+        ];
+        assert_eq!(labels(&swing_highs_lows(&high, &low, 2)), n2);
+        let n3 = vec![(0, -1, 4.), (6, 1, 8.), (10, -1, 3.), (14, 1, 6.)];
+        assert_eq!(labels(&swing_highs_lows(&high, &low, 3)), n3);
+    }
+
+    #[test]
+    fn too_short_gives_nothing() {
+        let s = swing_highs_lows(&[1.0, 2.0], &[0.5, 1.5], 1);
+        assert!(s.high_low.iter().all(|v| v.is_nan()));
+        assert!(swing_highs_lows(&[], &[], 5).high_low.is_empty());
+    }
+}
