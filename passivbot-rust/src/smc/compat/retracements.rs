@@ -6,7 +6,7 @@
 //! high (overwriting the first on a swing-low bar). Deepest = running max within the direction.
 //! Values are rounded to one decimal (Python `round`), unclamped. Then all three columns are
 //! shifted one bar later (the last value wraps into row 0) and every row up to and including the
-//! third change of direction is zeroed.
+//! third change of direction is zeroed (every row but the last when there are fewer changes).
 
 use crate::smc::util::round1;
 
@@ -63,20 +63,21 @@ pub fn retracements(
         cur.rotate_right(1);
         deep.rotate_right(1);
     }
-    // Zero rows 0 ..= r where r is the row of the third direction change (all rows if fewer).
+    // Zero rows 0 ..= r where r is the row of the third direction change; with fewer changes
+    // every row but the last (the library's scan stops at the second-to-last row).
     let mut changes = 0;
-    let mut last = n.saturating_sub(1);
+    let mut last = n.checked_sub(2);
     for i in 1..n {
         if dir[i] != dir[i - 1] {
             changes += 1;
             if changes == 3 {
-                last = i;
+                last = Some(i);
                 break;
             }
         }
     }
-    for i in 0..=last.min(n.saturating_sub(1)) {
-        if n > 0 {
+    if let Some(last) = last {
+        for i in 0..=last {
             dir[i] = 0;
             cur[i] = 0.0;
             deep[i] = 0.0;
