@@ -4,8 +4,12 @@
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
 
-use crate::smc::compat;
+use super::convert::{from_json_value, to_json_value};
+use crate::smc::engine::{Bar, Engine, EngineParams, Event, EventKind, Scale, NO_ID};
+use crate::smc::signal::{signal, SignalParams};
+use crate::smc::{compat, htf};
 
 type Arr<'py> = PyReadonlyArray1<'py, f64>;
 type Out<'py> = Bound<'py, PyArray1<f64>>;
@@ -243,7 +247,279 @@ fn smc_retracements<'py>(
     ))
 }
 
+/// Parse an optional params dict into a serde struct with defaults; unknown keys are errors.
+fn params_from<T: serde::de::DeserializeOwned + Default>(
+    obj: Option<&Bound<'_, PyAny>>,
+    what: &str,
+) -> PyResult<T> {
+    match obj {
+        None => Ok(T::default()),
+        Some(o) if o.is_none() => Ok(T::default()),
+        Some(o) => {
+            let v = to_json_value(o, what)?;
+            serde_json::from_value(v).map_err(|e| value_error(format!("{what}: {e}")))
+        }
+    }
+}
+
+fn to_py<'py, T: serde::Serialize>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
+    let json = serde_json::to_value(v).map_err(|e| value_error(e.to_string()))?;
+    from_json_value(py, &json)
+}
+
+fn id_col(v: u32) -> i64 {
+    if v == NO_ID {
+        -1
+    } else {
+        v as i64
+    }
+}
+
+/// Events as a dict of equal-length numpy columns (kind and scale as small integer codes, see
+/// `smc_event_names`; ids -1 for none).
+fn events_dict<'py>(py: Python<'py>, events: &[Event]) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    let col_u8 = |f: fn(&Event) -> u8| events.iter().map(f).collect::<Vec<u8>>();
+    let col_i64 = |f: fn(&Event) -> i64| events.iter().map(f).collect::<Vec<i64>>();
+    let col_f64 = |f: fn(&Event) -> f64| events.iter().map(f).collect::<Vec<f64>>();
+    d.set_item("kind", col_u8(|e| e.kind as u8).into_pyarray(py))?;
+    d.set_item(
+        "dir",
+        events
+            .iter()
+            .map(|e| e.dir)
+            .collect::<Vec<i8>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item("scale", col_u8(|e| e.scale as u8).into_pyarray(py))?;
+    d.set_item("id", col_i64(|e| id_col(e.id)).into_pyarray(py))?;
+    d.set_item("ref_id", col_i64(|e| id_col(e.ref_id)).into_pyarray(py))?;
+    d.set_item("anchor", col_i64(|e| e.anchor as i64).into_pyarray(py))?;
+    d.set_item("known", col_i64(|e| e.known as i64).into_pyarray(py))?;
+    d.set_item("level", col_f64(|e| e.level).into_pyarray(py))?;
+    d.set_item("top", col_f64(|e| e.top).into_pyarray(py))?;
+    d.set_item("bottom", col_f64(|e| e.bottom).into_pyarray(py))?;
+    d.set_item("volume", col_f64(|e| e.volume).into_pyarray(py))?;
+    Ok(d)
+}
+
+/// `(event kind names, scale names)` indexed by the codes in the event columns.
+#[pyfunction]
+fn smc_event_names<'py>(py: Python<'py>) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
+    let kinds: Vec<&str> = EventKind::ALL.iter().map(|k| k.name()).collect();
+    let scales: Vec<&str> = Scale::ALL.iter().map(|s| s.name()).collect();
+    Ok((PyList::new(py, kinds)?, PyList::new(py, scales)?))
+}
+
+/// The causal SMC engine (`crate::smc::engine`): feed closed bars in time order; every event
+/// carries the index of the bar at whose close it became known.
+#[pyclass(module = "passivbot_rust")]
+pub struct SmcEngine {
+    engine: Engine,
+}
+
+#[pymethods]
+impl SmcEngine {
+    #[new]
+    #[pyo3(signature = (params=None))]
+    fn new(params: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let p: EngineParams = params_from(params, "smc params")?;
+        Ok(SmcEngine {
+            engine: Engine::new(p).map_err(value_error)?,
+        })
+    }
+
+    /// Bars processed so far.
+    #[getter]
+    fn bars(&self) -> usize {
+        self.engine.bars()
+    }
+
+    /// The effective parameters (defaults filled in).
+    fn params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, self.engine.params())
+    }
+
+    /// Feed many bars (arrays; `ts` int64 ms open times); returns the events they produced as a
+    /// dict of columns. Identical to feeding them one at a time.
+    #[allow(clippy::too_many_arguments)]
+    fn feed<'py>(
+        &mut self,
+        py: Python<'py>,
+        ts: PyReadonlyArray1<'py, i64>,
+        open: Arr<'py>,
+        high: Arr<'py>,
+        low: Arr<'py>,
+        close: Arr<'py>,
+        volume: Arr<'py>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let t = slice(&ts, "ts", None)?;
+        let n = Some(t.len());
+        let (o, h, l) = (
+            slice(&open, "open", n)?,
+            slice(&high, "high", n)?,
+            slice(&low, "low", n)?,
+        );
+        let (c, v) = (slice(&close, "close", n)?, slice(&volume, "volume", n)?);
+        let engine = &mut self.engine;
+        let events = py
+            .detach(|| {
+                let mut events = Vec::new();
+                for i in 0..t.len() {
+                    let bar = Bar {
+                        ts: t[i],
+                        open: o[i],
+                        high: h[i],
+                        low: l[i],
+                        close: c[i],
+                        volume: v[i],
+                    };
+                    engine.update(bar, &mut events)?;
+                }
+                Ok::<_, String>(events)
+            })
+            .map_err(value_error)?;
+        events_dict(py, &events)
+    }
+
+    /// Feed one bar; returns its events as a dict of columns.
+    #[allow(clippy::too_many_arguments)]
+    fn update<'py>(
+        &mut self,
+        py: Python<'py>,
+        ts: i64,
+        open: f64,
+        high: f64,
+        low: f64,
+        close: f64,
+        volume: f64,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let mut events = Vec::new();
+        self.engine
+            .update(
+                Bar {
+                    ts,
+                    open,
+                    high,
+                    low,
+                    close,
+                    volume,
+                },
+                &mut events,
+            )
+            .map_err(value_error)?;
+        events_dict(py, &events)
+    }
+
+    /// Everything the engine knows now (trends, last pivots and breaks, zone, live OBs, FVGs,
+    /// pools, last sweeps, previous day/week levels); NaN values come back as None.
+    fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.engine.snapshot())
+    }
+
+    /// The trade signal `{action, symbol, entry_price, confidence, stop_loss, take_profit,
+    /// setup, known}` from the current state (`crate::smc::signal`).
+    #[pyo3(signature = (symbol, params=None))]
+    fn signal<'py>(
+        &self,
+        py: Python<'py>,
+        symbol: &str,
+        params: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let p: SignalParams = params_from(params, "signal params")?;
+        to_py(py, &signal(&self.engine.snapshot(), symbol, &p))
+    }
+}
+
+/// Closed higher-timeframe bars from 1m columns: dict of `ts, open, high, low, close, volume,
+/// known_ts, minutes` (`crate::smc::htf`).
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+fn smc_aggregate<'py>(
+    py: Python<'py>,
+    ts: PyReadonlyArray1<'py, i64>,
+    open: Arr<'py>,
+    high: Arr<'py>,
+    low: Arr<'py>,
+    close: Arr<'py>,
+    volume: Arr<'py>,
+    minutes: u32,
+) -> PyResult<Bound<'py, PyDict>> {
+    let t = slice(&ts, "ts", None)?;
+    let n = Some(t.len());
+    let (o, h, l) = (
+        slice(&open, "open", n)?,
+        slice(&high, "high", n)?,
+        slice(&low, "low", n)?,
+    );
+    let (c, v) = (slice(&close, "close", n)?, slice(&volume, "volume", n)?);
+    let bars = py
+        .detach(|| htf::aggregate(t, o, h, l, c, v, minutes))
+        .map_err(value_error)?;
+    let d = PyDict::new(py);
+    d.set_item(
+        "ts",
+        bars.iter()
+            .map(|b| b.bar.ts)
+            .collect::<Vec<i64>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item(
+        "open",
+        bars.iter()
+            .map(|b| b.bar.open)
+            .collect::<Vec<f64>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item(
+        "high",
+        bars.iter()
+            .map(|b| b.bar.high)
+            .collect::<Vec<f64>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item(
+        "low",
+        bars.iter()
+            .map(|b| b.bar.low)
+            .collect::<Vec<f64>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item(
+        "close",
+        bars.iter()
+            .map(|b| b.bar.close)
+            .collect::<Vec<f64>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item(
+        "volume",
+        bars.iter()
+            .map(|b| b.bar.volume)
+            .collect::<Vec<f64>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item(
+        "known_ts",
+        bars.iter()
+            .map(|b| b.known_ts)
+            .collect::<Vec<i64>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item(
+        "minutes",
+        bars.iter()
+            .map(|b| b.minutes)
+            .collect::<Vec<u32>>()
+            .into_pyarray(py),
+    )?;
+    Ok(d)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<SmcEngine>()?;
+    m.add_function(wrap_pyfunction!(smc_event_names, m)?)?;
+    m.add_function(wrap_pyfunction!(smc_aggregate, m)?)?;
     m.add_function(wrap_pyfunction!(smc_fvg, m)?)?;
     m.add_function(wrap_pyfunction!(smc_swing_highs_lows, m)?)?;
     m.add_function(wrap_pyfunction!(smc_bos_choch, m)?)?;
