@@ -72,17 +72,19 @@ def freqtrade_files(folder: Path) -> dict[str, Path]:
     return found
 
 
-def read_candles(path: Path, coin: str) -> pd.DataFrame:
-    """One coin's candles as columns ts (int64 ms), high, low, close, volume, sorted by time.
+def read_candles(path: Path, coin: str, with_open: bool = False) -> pd.DataFrame:
+    """One coin's candles as columns ts (int64 ms), high, low, close, volume (and open first with
+    `with_open`, for the SMC tools), sorted by time.
     Rejects duplicated or unsorted timestamps and bad candles, naming the coin and time."""
     try:
         table = feather.read_table(path)
     except Exception as e:
         raise DataError(f"{coin}: cannot read {path}: {e}") from e
-    missing = {"date", "high", "low", "close", "volume"} - set(table.column_names)
+    columns = ["date", *(["open"] if with_open else []), "high", "low", "close", "volume"]
+    missing = set(columns) - set(table.column_names)
     if missing:
         raise DataError(f"{coin}: {path} lacks columns {sorted(missing)}")
-    df = table.select(["date", "high", "low", "close", "volume"]).to_pandas()
+    df = table.select(columns).to_pandas()
     dates = df.pop("date")
     if isinstance(dates.dtype, pd.DatetimeTZDtype) or np.issubdtype(dates.dtype, np.datetime64):
         ts = dates.astype("datetime64[ms, UTC]" if isinstance(dates.dtype, pd.DatetimeTZDtype) else "datetime64[ms]")
@@ -109,6 +111,9 @@ def read_candles(path: Path, coin: str) -> pd.DataFrame:
             f"{coin}: bad candle at {utc(int(ts[k]))} in {path}: high={h} low={low} close={c} volume={v} "
             "(needs finite values, high >= low, volume >= 0)"
         )
+    if with_open and not np.isfinite(df["open"].to_numpy()).all():
+        k = int(np.argmax(~np.isfinite(df["open"].to_numpy())))
+        raise DataError(f"{coin}: bad candle at {utc(int(ts[k]))} in {path}: open={df['open'].iloc[k]}")
     return df
 
 
