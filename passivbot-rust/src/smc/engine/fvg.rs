@@ -70,11 +70,11 @@ fn emit(ctx: &mut Ctx, kind: EventKind, f: &FvgState) {
 impl Fvgs {
     pub fn on_bar(&mut self, ctx: &mut Ctx, hist: &History, p: &EngineParams) {
         let bar = ctx.bar;
-        let mut keep = Vec::with_capacity(self.active.len());
-        for mut f in std::mem::take(&mut self.active) {
+        let mut active = std::mem::take(&mut self.active);
+        active.retain_mut(|f| {
             if p.fvg_max_age > 0 && ctx.i - f.known > p.fvg_max_age {
-                emit(ctx, EventKind::FvgExpired, &f);
-                continue;
+                emit(ctx, EventKind::FvgExpired, f);
+                return false;
             }
             let ce = f.ce_level();
             let (touch, half, fill) = if f.dir == 1 {
@@ -84,19 +84,19 @@ impl Fvgs {
             };
             if touch && !f.touched {
                 f.touched = true;
-                emit(ctx, EventKind::FvgTouched, &f);
+                emit(ctx, EventKind::FvgTouched, f);
             }
             if half && !f.ce {
                 f.ce = true;
-                emit(ctx, EventKind::FvgCe, &f);
+                emit(ctx, EventKind::FvgCe, f);
             }
             if fill {
-                emit(ctx, EventKind::FvgFilled, &f);
-                continue;
+                emit(ctx, EventKind::FvgFilled, f);
+                return false;
             }
-            keep.push(f);
-        }
-        self.active = keep;
+            true
+        });
+        self.active = active;
 
         if ctx.i < 2 {
             return;

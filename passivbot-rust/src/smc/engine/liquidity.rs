@@ -107,16 +107,15 @@ impl Pools {
     pub fn check_sweeps(&mut self, ctx: &mut Ctx, min_atr: f64) {
         let bar = ctx.bar;
         let eps = min_atr * ctx.atr;
-        let mut keep = Vec::with_capacity(self.active.len());
-        for pool in std::mem::take(&mut self.active) {
+        let mut active = std::mem::take(&mut self.active);
+        active.retain_mut(|pool| {
             let taken = if pool.dir == 1 {
                 bar.high > pool.level + eps
             } else {
                 bar.low < pool.level - eps
             };
             if !taken {
-                keep.push(pool);
-                continue;
+                return true;
             }
             let beyond = if pool.dir == 1 {
                 bar.close > pool.level
@@ -128,7 +127,7 @@ impl Pools {
             } else {
                 EventKind::Sweep
             };
-            emit(ctx, kind, &pool);
+            emit(ctx, kind, pool);
             if kind == EventKind::Sweep {
                 let ev = *ctx.events.last().expect("just emitted");
                 if pool.dir == 1 {
@@ -137,8 +136,9 @@ impl Pools {
                     self.last_sweep_low = Some(ev);
                 }
             }
-        }
-        self.active = keep;
+            false
+        });
+        self.active = active;
     }
 
     /// Drop candidate pivots the current bar trades through by more than the tolerance.

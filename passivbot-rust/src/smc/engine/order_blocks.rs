@@ -58,11 +58,11 @@ fn emit(ctx: &mut Ctx, kind: EventKind, ob: &ObState) {
 impl OrderBlocks {
     pub fn on_bar(&mut self, ctx: &mut Ctx, p: &EngineParams) {
         let bar = ctx.bar;
-        let mut keep = Vec::with_capacity(self.active.len());
-        for mut ob in std::mem::take(&mut self.active) {
+        let mut active = std::mem::take(&mut self.active);
+        active.retain_mut(|ob| {
             if p.ob_max_age > 0 && ctx.i - ob.known > p.ob_max_age {
-                emit(ctx, EventKind::ObExpired, &ob);
-                continue;
+                emit(ctx, EventKind::ObExpired, ob);
+                return false;
             }
             let (touched, invalid) = if ob.dir == 1 {
                 (
@@ -85,15 +85,15 @@ impl OrderBlocks {
             };
             if touched && !ob.mitigated {
                 ob.mitigated = true;
-                emit(ctx, EventKind::ObMitigated, &ob);
+                emit(ctx, EventKind::ObMitigated, ob);
             }
             if invalid {
-                emit(ctx, EventKind::ObInvalidated, &ob);
-                continue;
+                emit(ctx, EventKind::ObInvalidated, ob);
+                return false;
             }
-            keep.push(ob);
-        }
-        self.active = keep;
+            true
+        });
+        self.active = active;
     }
 
     /// A new OB from a break (skipped if an identical live OB exists, e.g. the internal and the

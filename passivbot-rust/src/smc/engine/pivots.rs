@@ -108,17 +108,17 @@ impl Pivots {
                 }
             }
             // An outside bar can be both: take first the type that alternates with the last one.
-            let mut order: Vec<i8> = Vec::with_capacity(2);
+            let mut order: [i8; 2] = [0, 0];
             if is_high {
-                order.push(1);
+                order[0] = 1;
             }
             if is_low {
-                order.push(-1);
+                order[1] = -1;
             }
-            if order.len() == 2 && self.last_dir == -1 {
+            if is_high && is_low && self.last_dir == -1 {
                 order.reverse();
             }
-            for dir in order {
+            for dir in order.into_iter().filter(|d| *d != 0) {
                 let level = if dir == 1 { pb.high } else { pb.low };
                 if let Some(piv) = self.accept(ctx, dir, p, level, hist) {
                     accepted.push(piv);
