@@ -27,20 +27,42 @@ __all__ = [
 ]
 
 
-def _ohlc(ohlc: pd.DataFrame, need_volume: bool = False) -> pd.DataFrame:
-    """The library's input check: column names lower-cased, open/high/low/close required."""
+class _Columns:
+    """The caller's frame seen through lower-cased column names, without copying it (the library
+    lower-cases a renamed copy; the result is the same)."""
+
+    def __init__(self, df: pd.DataFrame):
+        self.frame = df
+        self.names = {c.lower(): c for c in df.columns if isinstance(c, str)}
+        self.index = df.index
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.names
+
+    def __getitem__(self, name: str) -> pd.Series:
+        return self.frame[self.names[name]]
+
+
+def _ohlc(ohlc: pd.DataFrame, need_volume: bool = False) -> _Columns:
+    """The library's input check: column names case-insensitive, open/high/low/close required."""
     if not isinstance(ohlc, pd.DataFrame):
         raise TypeError(f"ohlc must be a pandas DataFrame, got {type(ohlc).__name__}")
-    df = ohlc.rename(columns={c: c.lower() for c in ohlc.columns if isinstance(c, str)})
+    df = _Columns(ohlc)
     required = ["open", "high", "low", "close"] + (["volume"] if need_volume else [])
-    missing = [c for c in required if c not in df.columns]
+    missing = [c for c in required if c not in df]
     if missing:
         raise ValueError(f"ohlc lacks column(s) {missing}; it needs {required} (case-insensitive)")
     return df
 
 
-def _col(df: pd.DataFrame, name: str) -> np.ndarray:
-    return np.ascontiguousarray(df[name].to_numpy(dtype=np.float64, na_value=np.nan))
+def _col(df, name: str) -> np.ndarray:
+    col = df[name]
+    if col.dtype == np.float64:
+        return np.ascontiguousarray(col.to_numpy())  # a view when already contiguous
+    return np.ascontiguousarray(col.to_numpy(dtype=np.float64, na_value=np.nan))
 
 
 def _swings(swing_highs_lows: pd.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:

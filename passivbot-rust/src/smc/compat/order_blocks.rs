@@ -11,6 +11,27 @@
 //! with A = v[i] + v[i-1], B = v[i-2] (missing bars count 0; 100 when both are 0). Bearish pass:
 //! the mirror with `MitigatedIndex = i` (no -1).
 
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+
+/// f64 with a total order, for heap keys.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Key(f64);
+
+impl Eq for Key {}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
 /// Output columns `OB` (+1/-1/NaN), `Top`, `Bottom`, `OBVolume`, `MitigatedIndex`, `Percentage`
 /// (all but `OB` hold float32 values).
 #[derive(Clone, Debug, PartialEq)]
@@ -66,42 +87,50 @@ fn run_side(s: &Side, close_mitigation: bool, slots: &mut Slots) {
     // In mirrored space (x * sign) every comparison is the bullish one.
     let m = |v: f64| v * sign;
     let mut used = vec![false; n];
-    let mut active: Vec<usize> = Vec::new();
+    // Live OBs of this side, by the price that changes their state (in mirrored space):
+    // breakers are erased when the extreme exceeds their far edge (smallest first), the others
+    // become breakers when the probe falls below their near edge (largest first). Each slot
+    // changes independently, so this is the library's creation-order scan in O(log n).
+    let mut waiting: BinaryHeap<(Key, usize)> = BinaryHeap::new();
+    let mut breakers: BinaryHeap<Reverse<(Key, usize)>> = BinaryHeap::new();
+    let near_far = |slots: &Slots, k: usize| {
+        if s.dir > 0 {
+            (slots.bottom[k], slots.top[k])
+        } else {
+            (slots.top[k], slots.bottom[k])
+        }
+    };
     let mut next_pivot = 0usize;
     let vol = |k: isize| if k >= 0 { s.volume[k as usize] } else { 0.0 };
     for i in 0..n {
-        // Lifecycle of the active OBs (creation order).
-        let mut keep = Vec::with_capacity(active.len());
-        for &k in &active {
-            // Bullish: erase when h > Top, mitigate when l < Bottom; bearish mirrored.
-            let (far, near) = if s.dir > 0 {
-                (slots.top[k], slots.bottom[k])
+        // Bullish: erase a breaker when h > Top, mitigate when l < Bottom; bearish mirrored.
+        while let Some(&Reverse((Key(far), k))) = breakers.peek() {
+            if m(s.ext[i]) > far {
+                breakers.pop();
+                slots.erase(k);
             } else {
-                (slots.bottom[k], slots.top[k])
-            };
-            if slots.breaker[k] {
-                if m(s.ext[i]) > m(far) {
-                    slots.erase(k);
-                    continue;
-                }
-            } else {
-                let probe = if close_mitigation {
-                    if s.dir > 0 {
-                        s.open[i].min(s.close[i])
-                    } else {
-                        s.open[i].max(s.close[i])
-                    }
-                } else {
-                    s.opp[i]
-                };
-                if m(probe) < m(near) {
-                    slots.breaker[k] = true;
-                    slots.mitigated[k] = if s.dir > 0 { i as f64 - 1.0 } else { i as f64 };
-                }
+                break;
             }
-            keep.push(k);
         }
-        active = keep;
+        let probe = if close_mitigation {
+            if s.dir > 0 {
+                s.open[i].min(s.close[i])
+            } else {
+                s.open[i].max(s.close[i])
+            }
+        } else {
+            s.opp[i]
+        };
+        while let Some(&(Key(near), k)) = waiting.peek() {
+            if m(probe) < near {
+                waiting.pop();
+                slots.breaker[k] = true;
+                slots.mitigated[k] = if s.dir > 0 { i as f64 - 1.0 } else { i as f64 };
+                breakers.push(Reverse((Key(m(near_far(slots, k).1)), k)));
+            } else {
+                break;
+            }
+        }
         // Latest pivot strictly before i.
         while next_pivot < s.pivots.len() && s.pivots[next_pivot] < i {
             next_pivot += 1;
@@ -144,7 +173,12 @@ fn run_side(s: &Side, close_mitigation: bool, slots: &mut Slots) {
         } else {
             100.0
         };
-        active.push(at);
+        let (near, far) = near_far(slots, at);
+        if slots.breaker[at] {
+            breakers.push(Reverse((Key(m(far)), at)));
+        } else {
+            waiting.push((Key(m(near)), at));
+        }
     }
 }
 

@@ -5,8 +5,6 @@
 //! of same-type candidates keep the most extreme (earliest on ties). Then bar 0 and bar n-1 are
 //! labelled with the type opposite to their neighbouring pivot, at their own high/low.
 
-use std::collections::VecDeque;
-
 /// `HighLow` (+1 high, -1 low, NaN) and `Level` per bar.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Swings {
@@ -14,48 +12,38 @@ pub struct Swings {
     pub level: Vec<f64>,
 }
 
-/// Rolling extreme of width `w` ending at each index (`None` before the window fits).
-/// `better(a, b)` is true when `a` beats `b` (`>` for max, `<` for min).
-fn rolling_extreme(a: &[f64], w: usize, better: fn(f64, f64) -> bool) -> Vec<f64> {
-    let mut out = vec![f64::NAN; a.len()];
-    let mut dq: VecDeque<usize> = VecDeque::new();
-    for (e, &v) in a.iter().enumerate() {
-        while let Some(&back) = dq.back() {
-            if !better(a[back], v) {
-                dq.pop_back();
-            } else {
-                break;
-            }
-        }
-        dq.push_back(e);
-        if let Some(&front) = dq.front() {
-            if front + w <= e {
-                dq.pop_front();
-            }
-        }
-        if e + 1 >= w {
-            out[e] = a[dq[0]];
-        }
-    }
-    out
-}
-
 /// Pivot candidates before the clean-up: `(bar, +1 | -1)` in time order.
+///
+/// Direct test with early exit: on market data almost every bar is beaten by a close neighbour,
+/// so this is O(n) in practice (O(n·N) only on contrived series) and faster than a sliding-window
+/// deque.
 pub fn swing_candidates(high: &[f64], low: &[f64], swing_length: usize) -> Vec<(usize, i8)> {
     let n = high.len();
     let len = swing_length.max(1);
     let mut out = Vec::new();
-    if n < len + 2 * len {
+    if n < 3 * len {
         return out;
     }
-    let w = 2 * len;
-    let hmax = rolling_extreme(high, w, |a, b| a > b);
-    let lmin = rolling_extreme(low, w, |a, b| a < b);
     for i in (2 * len - 1)..=(n - 1 - len) {
-        let e = i + len;
-        if high[i] == hmax[e] {
+        // Window i-N+1 ..= i+N; nearest neighbours first.
+        let (h, l) = (high[i], low[i]);
+        let mut is_high = true;
+        let mut is_low = true;
+        for d in 1..=len {
+            let r = i + d;
+            if is_high && (high[r] > h || (d < len && high[i - d] > h)) {
+                is_high = false;
+            }
+            if is_low && (low[r] < l || (d < len && low[i - d] < l)) {
+                is_low = false;
+            }
+            if !is_high && !is_low {
+                break;
+            }
+        }
+        if is_high {
             out.push((i, 1));
-        } else if low[i] == lmin[e] {
+        } else if is_low {
             out.push((i, -1));
         }
     }
