@@ -8,10 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use super::{Bar, Ctx, EventKind, Scale, NO_ID};
 
-/// The last `cap` bars with their ATR, addressed by absolute bar index.
+/// The last `cap` bars with their ATR, addressed by absolute bar index (a ring buffer whose
+/// size is a power of two, so addressing is a mask, not a division).
 #[derive(Clone, Debug)]
 pub struct History {
-    cap: usize,
+    mask: usize,
     bars: Vec<(Bar, f64)>,
     /// Absolute index of the newest bar + 1.
     end: usize,
@@ -19,28 +20,33 @@ pub struct History {
 
 impl History {
     pub fn new(cap: usize) -> History {
-        let cap = cap.max(3);
+        let size = cap.max(3).next_power_of_two();
+        let empty = Bar {
+            ts: 0,
+            open: f64::NAN,
+            high: f64::NAN,
+            low: f64::NAN,
+            close: f64::NAN,
+            volume: 0.0,
+        };
         History {
-            cap,
-            bars: Vec::with_capacity(cap),
+            mask: size - 1,
+            bars: vec![(empty, f64::NAN); size],
             end: 0,
         }
     }
 
     pub fn push(&mut self, i: usize, bar: Bar, atr: f64) {
         debug_assert_eq!(i, self.end);
-        if self.bars.len() < self.cap {
-            self.bars.push((bar, atr));
-        } else {
-            self.bars[i % self.cap] = (bar, atr);
-        }
+        self.bars[i & self.mask] = (bar, atr);
         self.end = i + 1;
     }
 
     /// Bar `i` with its ATR; `i` must be one of the last `cap` bars.
+    #[inline]
     pub fn get(&self, i: usize) -> &(Bar, f64) {
-        debug_assert!(i < self.end && i + self.cap >= self.end);
-        &self.bars[i % self.cap]
+        debug_assert!(i < self.end && i + self.mask >= self.end);
+        &self.bars[i & self.mask]
     }
 }
 
