@@ -14,6 +14,7 @@ pub mod orchestrator;
 pub mod orders;
 pub mod params_dict;
 pub mod risk;
+pub mod smc;
 pub mod types;
 
 #[cfg(feature = "python")]

@@ -62,10 +62,11 @@ def freqtrade_files(folder: Path) -> dict[str, Path]:
     return freqtrade.candle_files(folder)
 
 
-def read_candles(path: Path, coin: str) -> pd.DataFrame:
-    """One coin's candles as columns ts (int64 ms), high, low, close, volume, sorted by time.
+def read_candles(path: Path, coin: str, with_open: bool = False) -> pd.DataFrame:
+    """One coin's candles as columns ts (int64 ms), high, low, close, volume (and open first with
+    `with_open`, for the SMC tools), sorted by time.
     Rejects duplicated or unsorted timestamps and bad candles, naming the coin and time."""
-    return freqtrade.read_feather(path, coin, need_open=False)
+    return freqtrade.read_feather(path, coin, need_open=with_open)
 
 
 def build_dataset(

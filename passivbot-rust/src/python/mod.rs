@@ -14,6 +14,7 @@ mod helpers;
 mod live;
 mod orchestrator;
 mod risk;
+mod smc;
 mod trailing;
 
 #[pymodule]
@@ -28,5 +29,6 @@ fn passivbot_rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     live::register(m)?;
     backtest::register(m)?;
     candle_ema::register(m)?;
+    smc::register(m)?;
     Ok(())
 }

@@ -1,0 +1,49 @@
+"""`src/tools/smc_scan.py` on the bundled sample: state per coin, JSON, chart, errors."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[1] / "src" / "tools" / "smc_scan.py"
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(SCRIPT), *args], check=False, capture_output=True, text=True, timeout=300)
+
+
+def test_scan_prints_every_coin():
+    r = run("--timeframe", "60")
+    assert r.returncode == 0, r.stderr
+    for coin in ["ADA", "BNB", "BTC", "ETH", "SOL", "XRP"]:
+        assert f"\n{coin}  2025-06-24" in r.stdout
+    assert r.stdout.count("signal") == 6 and "trend" in r.stdout and "zone" in r.stdout
+
+
+def test_scan_json_is_as_of_end():
+    r = run("--coins", "eth,btc", "--end", "2025-06-13", "--json", "--signal-params", '{"require_discount": false}')
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert [o["coin"] for o in out] == ["ETH", "BTC"]
+    for o in out:
+        # The last closed 15m bar before 2025-06-13 00:00 UTC opened at 23:45.
+        assert o["snapshot"]["last_bar"]["ts"] == 1749771900000
+        assert o["signal"]["action"] in ("long", "short", "none")
+
+
+def test_plot_writes_png(tmp_path):
+    out = tmp_path / "btc.png"
+    r = run("--plot", str(out), "--coin", "BTC", "--start", "2025-06-10", "--end", "2025-06-12")
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_errors_exit_2():
+    r = run("--coins", "DOGE")
+    assert r.returncode == 2 and "DOGE" in r.stderr
+    r = run("--params", '{"swing_length": 0}')
+    assert r.returncode == 2 and "swing_length" in r.stderr
+    r = run("--plot", "x.png")
+    assert r.returncode == 2 and "--coin" in r.stderr
+    r = run("--timeframe", "7")
+    assert r.returncode == 2 and "divide a day" in r.stderr
