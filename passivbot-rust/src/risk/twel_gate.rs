@@ -159,6 +159,119 @@ impl Projector {
     }
 }
 
+/// One candidate folded into its symbol's projected position: the exposure change it adds and
+/// the position after it. `None` when the quantity is dust (the candidate adds nothing).
+fn project_one(
+    balance: f64,
+    c: &Candidate,
+    q: f64,
+    before: (f64, f64),
+) -> Option<(f64, (f64, f64))> {
+    let q = q.max(0.0);
+    if q <= EPS_QTY {
+        return None;
+    }
+    let (s, p) = before;
+    let old = calc_wallet_exposure(c.c_mult, balance, s, p);
+    let old = if old.is_finite() { old } else { 0.0 };
+    let (s_new, p_new) = calc_new_psize_pprice(s, p, q, c.price, c.qty_step);
+    let new = if s_new.abs() <= EPS_QTY || !is_pos(p_new) {
+        0.0
+    } else {
+        calc_wallet_exposure(c.c_mult, balance, s_new.abs(), p_new)
+    };
+    Some((new - old, (s_new.abs(), p_new)))
+}
+
+/// The same projection as [`Projector`], kept up to date as candidates are removed.
+///
+/// Removing a candidate changes only the steps of later candidates of the same symbol; the
+/// others' exposure changes are kept. The total is refolded from `twe0` in candidate order
+/// with the same additions, so it is bit-identical to a full [`Projector::twe`]; the expensive
+/// part (sizes, prices and exposures) is recomputed only for the affected symbol.
+struct IncrementalProjection {
+    balance: f64,
+    twe0: f64,
+    /// Per candidate: exposure change and position after it, `None` if removed or dust.
+    steps: Vec<Option<(f64, (f64, f64))>>,
+    /// Per candidate: quantity kept (`None` = removed).
+    included: Vec<Option<f64>>,
+}
+
+impl IncrementalProjection {
+    fn new(balance: f64, twe0: f64, cands: &[Candidate], n_slots: usize) -> Self {
+        let mut proj = IncrementalProjection {
+            balance,
+            twe0,
+            steps: vec![None; cands.len()],
+            included: cands.iter().map(|c| Some(c.qty)).collect(),
+        };
+        for slot in 0..n_slots {
+            proj.reproject_slot(cands, slot, 0);
+        }
+        proj
+    }
+
+    /// Projected position of `slot` before candidate `from`: after its last contributing
+    /// candidate, `None` if none contributed yet (the next one then starts from its own `start`).
+    fn slot_state_before(
+        &self,
+        cands: &[Candidate],
+        slot: usize,
+        from: usize,
+    ) -> Option<(f64, f64)> {
+        (0..from)
+            .rev()
+            .filter(|&j| cands[j].slot == slot)
+            .find_map(|j| self.steps[j].map(|(_, after)| after))
+    }
+
+    /// Recomputes the steps of `slot`'s candidates from index `from` on.
+    fn reproject_slot(&mut self, cands: &[Candidate], slot: usize, from: usize) {
+        let mut state = self.slot_state_before(cands, slot, from);
+        for (j, c) in cands.iter().enumerate().skip(from) {
+            if c.slot != slot {
+                continue;
+            }
+            let before = state.unwrap_or(c.start);
+            self.steps[j] = self.included[j].and_then(|q| project_one(self.balance, c, q, before));
+            if let Some((_, after)) = self.steps[j] {
+                state = Some(after);
+            }
+        }
+    }
+
+    /// Total exposure of the kept candidates: `twe0` plus each step, in candidate order.
+    fn twe(&self) -> f64 {
+        let mut twe = self.twe0;
+        for (delta, _) in self.steps.iter().flatten() {
+            twe += delta;
+        }
+        twe
+    }
+
+    fn remove(&mut self, cands: &[Candidate], i: usize) {
+        self.included[i] = None;
+        self.reproject_slot(cands, cands[i].slot, i);
+    }
+
+    /// Exposure if candidate `i` (removed) were appended after all kept ones with quantity `q`;
+    /// `twe` is [`Self::twe`], `state` the position of `i`'s symbol after the kept ones.
+    fn twe_with_extra(
+        &self,
+        cands: &[Candidate],
+        twe: f64,
+        state: Option<(f64, f64)>,
+        i: usize,
+        q: f64,
+    ) -> f64 {
+        match project_one(self.balance, &cands[i], q, state.unwrap_or(cands[i].start)) {
+            Some((delta, _)) => twe + delta,
+            None => twe,
+        }
+    }
+}
+
 fn removal_order(a: &Candidate, b: &Candidate, entries: &[GateEntry]) -> Ordering {
     let (ea, eb) = (&entries[a.entry].order, &entries[b.entry].order);
     b.distance
@@ -201,10 +314,8 @@ pub fn gate_entries_by_twel(
     if candidates.is_empty() {
         return Vec::new();
     }
-    let mut proj = Projector::new(balance, twe0, n_slots);
-    // `included[i]`: quantity of candidate i that is kept (None = removed).
-    let mut included: Vec<Option<f64>> = candidates.iter().map(|c| Some(c.qty)).collect();
-    let mut twe = proj.twe(&candidates, &included, None);
+    let mut proj = IncrementalProjection::new(balance, twe0, &candidates, n_slots);
+    let mut twe = proj.twe();
     if twe < cap {
         return entries.iter().map(|e| (e.idx, e.order)).collect();
     }
@@ -215,19 +326,21 @@ pub fn gate_entries_by_twel(
         if twe < cap {
             break;
         }
-        included[i] = None;
+        proj.remove(&candidates, i);
         last_removed = Some(i);
-        twe = proj.twe(&candidates, &included, None);
+        twe = proj.twe();
     }
     if twe >= cap {
         return Vec::new();
     }
     if let Some(last) = last_removed {
         let c = candidates[last];
+        // The probe is appended after every kept candidate: only its own step varies.
+        let state = proj.slot_state_before(&candidates, c.slot, candidates.len());
         let (mut lo, mut hi) = (0.0_f64, c.qty);
         for _ in 0..SEARCH_ITERATIONS {
             let mid = (lo + hi) / 2.0;
-            if proj.twe(&candidates, &included, Some((last, mid))) >= cap {
+            if proj.twe_with_extra(&candidates, twe, state, last, mid) >= cap {
                 hi = mid;
             } else {
                 lo = mid;
@@ -236,9 +349,10 @@ pub fn gate_entries_by_twel(
         let ex = &entries[c.entry].exchange;
         let q_final = round_dn(lo, ex.qty_step);
         if q_final > EPS_QTY && q_final + EPS_QTY >= calc_min_entry_qty(c.price, ex) {
-            included[last] = Some(q_final);
+            proj.included[last] = Some(q_final);
         }
     }
+    let included = proj.included;
     let mut kept: Vec<Option<f64>> = vec![None; entries.len()];
     for (c, q) in candidates.iter().zip(&included) {
         kept[c.entry] = *q;
