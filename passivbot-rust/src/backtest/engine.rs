@@ -7,10 +7,12 @@ use crate::math::{
     calc_auto_unstuck_allowance, calc_new_psize_pprice, calc_pnl, calc_wallet_exposure, round_,
     wel_with_allowance,
 };
-use crate::orchestrator::compute_ideal_orders;
 use crate::orchestrator::input::{
     EmaInput, EmaSeries, GlobalBotParams, GlobalInput, Mode, NextCandle, OrchestratorInput,
     SideInput, SymbolInput,
+};
+use crate::orchestrator::{
+    compute_into, validate_dynamic, validate_static, EmaSlots, IdealOrder, Workspace,
 };
 use crate::types::{
     BotParamsPair, ExchangeParams, Fill, Order, OrderBook, OrderKind, OrderType, Position, Pside,
@@ -96,7 +98,15 @@ pub struct Engine<'a> {
     /// Orders are first placed after this many minutes (and not before `guard`, a timestamp).
     warm: usize,
     guard: i64,
+    /// The orchestrator input, updated in place every minute; its bot parameters are kept
+    /// equal to `bot` (only the dynamic WEL changes).
     input: OrchestratorInput,
+    /// Positions of the EMAs in `input` (static: resolved once).
+    ema_slots: Vec<EmaSlots>,
+    /// Per coin and side: the slot of its 1h volatility EMA in `input` (spans > 0 only).
+    volatility_slots: Vec<[Option<usize>; 2]>,
+    /// The orchestrator's reusable buffers.
+    workspace: Workspace,
     fills: Vec<Fill>,
     equity: Vec<[f64; 4]>,
     twe_net: Vec<f64>,
@@ -272,6 +282,11 @@ impl<'a> Engine<'a> {
             params.btc_collateral_ltv_cap,
         );
         let input = build_input_skeleton(bot_params, exchange_params, &master, params);
+        // Parameters never change during a run (the dynamic WEL stays finite): checked once
+        // here; the per-minute values are checked on every call (`validate_dynamic`).
+        validate_static(&input).map_err(|e| e.to_string())?;
+        let ema_slots = EmaSlots::resolve_all(&input);
+        let volatility_slots = bot_params.iter().map(volatility_slots).collect();
         let mut engine = Engine {
             data,
             btc_usd,
@@ -303,6 +318,9 @@ impl<'a> Engine<'a> {
                 .requested_start_timestamp_ms
                 .max(params.first_timestamp_ms),
             input,
+            ema_slots,
+            volatility_slots,
+            workspace: Workspace::default(),
             fills: Vec::new(),
             equity: Vec::new(),
             twe_net: Vec::new(),
@@ -405,25 +423,29 @@ impl<'a> Engine<'a> {
                 if !self.ranges[i].tradeable(k) {
                     continue;
                 }
-                let open = &self.open[i][pside.index()];
-                if open.closes.is_empty() && open.entries.is_empty() {
+                let s = pside.index();
+                if self.open[i][s].closes.is_empty() && self.open[i][s].entries.is_empty() {
                     continue;
                 }
                 let col = self.columns[i];
                 let (high, low) = (self.data.high(k, col), self.data.low(k, col));
                 let crosses = |o: &RestingOrder| order_fills(o.order.qty, o.order.price, high, low);
-                let closes: Vec<RestingOrder> =
-                    open.closes.iter().copied().filter(crosses).collect();
-                let entries: Vec<RestingOrder> =
-                    open.entries.iter().copied().filter(crosses).collect();
-                for c in closes {
-                    if self.positions[i][pside.index()].size == 0.0 {
+                // Fills never change the resting orders, so they are read by index in place.
+                for j in 0..self.open[i][s].closes.len() {
+                    let c = self.open[i][s].closes[j];
+                    if !crosses(&c) {
+                        continue;
+                    }
+                    if self.positions[i][s].size == 0.0 {
                         break;
                     }
                     self.apply_close(k, i, pside, c.order, self.fee_rate(&c));
                 }
-                for e in entries {
-                    self.apply_entry(k, i, pside, e.order, self.fee_rate(&e));
+                for j in 0..self.open[i][s].entries.len() {
+                    let e = self.open[i][s].entries[j];
+                    if crosses(&e) {
+                        self.apply_entry(k, i, pside, e.order, self.fee_rate(&e));
+                    }
                 }
             }
         }
@@ -687,32 +709,41 @@ impl<'a> Engine<'a> {
 
     /// Dynamic WEL = TWEL / min(n_positions, #tradeable coins) (§8.5). False when no coin trades.
     fn update_effective_n_positions(&mut self, k: usize) -> bool {
-        let eligible: Vec<usize> = (0..self.n_coins)
+        let n_eligible = (0..self.n_coins)
             .filter(|&i| self.tradeable_for_orders(i, k))
-            .collect();
-        if eligible.is_empty() {
+            .count();
+        if n_eligible == 0 {
             return false;
         }
         for pside in Pside::BOTH {
             let s = pside.index();
             let m = self.master.side(pside);
-            let enp = m.n_positions.min(eligible.len());
+            let enp = m.n_positions.min(n_eligible);
             self.effective_n_positions[s] = enp;
             let wel = if enp > 0 {
                 m.total_wallet_exposure_limit / enp as f64
             } else {
                 0.0
             };
-            for &i in &eligible {
-                if self.original_wel[i][s] < 0.0 {
-                    match pside {
-                        Pside::Long => self.bot[i].long.wallet_exposure_limit = wel,
-                        Pside::Short => self.bot[i].short.wallet_exposure_limit = wel,
-                    }
+            for i in 0..self.n_coins {
+                if self.original_wel[i][s] < 0.0 && self.tradeable_for_orders(i, k) {
+                    self.set_wallet_exposure_limit(i, pside, wel);
                 }
             }
         }
         true
+    }
+
+    /// The one bot parameter that changes during a run, kept equal in `bot` and `input`.
+    fn set_wallet_exposure_limit(&mut self, i: usize, pside: Pside, wel: f64) {
+        match pside {
+            Pside::Long => self.bot[i].long.wallet_exposure_limit = wel,
+            Pside::Short => self.bot[i].short.wallet_exposure_limit = wel,
+        }
+        self.input.symbols[i]
+            .side_mut(pside)
+            .bot_params
+            .wallet_exposure_limit = wel;
     }
 
     /// Fixed mode stops placing orders on a coin's last minute when its data ends early.
@@ -724,7 +755,8 @@ impl<'a> Engine<'a> {
 
     fn place_orders(&mut self, k: usize) -> Result<(), String> {
         self.refresh_input(k);
-        let output = compute_ideal_orders(&self.input)
+        validate_dynamic(&self.input)
+            .and_then(|()| compute_into(&self.input, &self.ema_slots, &mut self.workspace))
             .map_err(|e| format!("minute {k} (timestamp {}): {e}", self.ts(k)))?;
         for pair in self.open.iter_mut() {
             for side in pair.iter_mut() {
@@ -732,7 +764,8 @@ impl<'a> Engine<'a> {
                 side.entries.clear();
             }
         }
-        for o in output.orders {
+        for o in &self.workspace.orders {
+            let o: IdealOrder = *o;
             let book = self.input.symbols[o.symbol_idx].order_book;
             let marketable =
                 (o.qty > 0.0 && o.price > book.ask) || (o.qty < 0.0 && o.price < book.bid);
@@ -797,7 +830,6 @@ impl<'a> Engine<'a> {
             } else {
                 None
             };
-            let vol_slots = self.volatility_slots(i);
             let modes = Pside::BOTH.map(|pside| {
                 let has_position = self.positions[i][pside.index()].size != 0.0;
                 if has_position
@@ -834,8 +866,10 @@ impl<'a> Engine<'a> {
                 sym.emas.m1.volume[s].1 = emas.volume[s].value();
                 sym.emas.m1.log_range[s].1 = emas.log_range[s].value();
             }
-            for (slot, s) in vol_slots.into_iter().enumerate() {
-                sym.emas.h1.log_range[slot].1 = emas.volatility_1h[s].value();
+            for (s, slot) in self.volatility_slots[i].into_iter().enumerate() {
+                if let Some(slot) = slot {
+                    sym.emas.h1.log_range[slot].1 = emas.volatility_1h[s].value();
+                }
             }
             for pside in Pside::BOTH {
                 let s = pside.index();
@@ -843,22 +877,8 @@ impl<'a> Engine<'a> {
                 side.mode = modes[s];
                 side.position = self.positions[i][s];
                 side.trailing = self.trailing[i][s];
-                side.bot_params = *self.bot[i].side(pside);
             }
         }
-    }
-
-    /// Sides whose 1h volatility EMA is passed to the orchestrator (those with a positive span).
-    fn volatility_slots(&self, i: usize) -> Vec<usize> {
-        let b = &self.bot[i];
-        [
-            (0, b.long.entry_volatility_ema_span_hours),
-            (1, b.short.entry_volatility_ema_span_hours),
-        ]
-        .into_iter()
-        .filter(|(_, span)| *span > 0.0)
-        .map(|(s, _)| s)
-        .collect()
     }
 
     fn passes_min_cost(&self, i: usize, pside: Pside, balance: f64, close: f64) -> bool {
@@ -901,6 +921,22 @@ impl<'a> Engine<'a> {
         let (twe_long, twe_short) = self.total_exposures(self.wallet.usd_total);
         self.twe_net.push(twe_long - twe_short);
     }
+}
+
+/// Per side, the position of its 1h volatility EMA in the skeleton's `h1.log_range`: the sides
+/// with a positive span, in side order (as `build_input_skeleton` lists them).
+fn volatility_slots(b: &BotParamsPair) -> [Option<usize>; 2] {
+    let mut next = 0;
+    [
+        b.long.entry_volatility_ema_span_hours,
+        b.short.entry_volatility_ema_span_hours,
+    ]
+    .map(|span| {
+        (span > 0.0).then(|| {
+            next += 1;
+            next - 1
+        })
+    })
 }
 
 /// The orchestrator input with every static field set; `refresh_input` updates the rest.

@@ -432,7 +432,30 @@ pub fn calc_entries(
     position: &Position,
     trailing: &TrailingBundle,
 ) -> Vec<Order> {
-    let mut entries: Vec<Order> = Vec::new();
+    let mut entries = Vec::new();
+    calc_entries_into(
+        pside,
+        exchange,
+        state,
+        bot,
+        position,
+        trailing,
+        &mut entries,
+    );
+    entries
+}
+
+/// [`calc_entries`] into a caller's buffer (cleared first), so a backtest reuses one allocation.
+pub fn calc_entries_into(
+    pside: Pside,
+    exchange: &ExchangeParams,
+    state: &StateParams,
+    bot: &BotParams,
+    position: &Position,
+    trailing: &TrailingBundle,
+    entries: &mut Vec<Order>,
+) {
+    entries.clear();
     let mut state = *state;
     let mut position = *position;
     for _ in 0..MAX_ENTRIES {
@@ -462,7 +485,6 @@ pub fn calc_entries(
         }
         entries.push(entry);
     }
-    entries
 }
 
 #[cfg(test)]
