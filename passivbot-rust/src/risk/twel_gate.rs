@@ -10,7 +10,8 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use crate::math::{
-    calc_min_entry_qty, calc_new_psize_pprice, calc_pprice_diff, calc_wallet_exposure, round_dn,
+    calc_min_entry_qty, calc_new_psize_pprice, calc_pprice_diff, calc_wallet_exposure, floor_exact,
+    round_dn,
 };
 use crate::types::{ExchangeParams, Order, Pside};
 
@@ -272,6 +273,13 @@ impl IncrementalProjection {
     }
 }
 
+/// `lo` and `hi` round down to the same multiple of `step`. Used to end the binary search
+/// early, exactly: every later `lo` stays within `[lo, hi]` (a midpoint never leaves it) and
+/// `round_dn` is monotone, so the rounded result of the full 50 iterations is already known.
+fn same_step_cell(lo: f64, hi: f64, step: f64) -> bool {
+    floor_exact(lo / step) == floor_exact(hi / step)
+}
+
 fn removal_order(a: &Candidate, b: &Candidate, entries: &[GateEntry]) -> Ordering {
     let (ea, eb) = (&entries[a.entry].order, &entries[b.entry].order);
     b.distance
@@ -337,8 +345,12 @@ pub fn gate_entries_by_twel(
         let c = candidates[last];
         // The probe is appended after every kept candidate: only its own step varies.
         let state = proj.slot_state_before(&candidates, c.slot, candidates.len());
+        let ex = &entries[c.entry].exchange;
         let (mut lo, mut hi) = (0.0_f64, c.qty);
         for _ in 0..SEARCH_ITERATIONS {
+            if same_step_cell(lo, hi, ex.qty_step) {
+                break;
+            }
             let mid = (lo + hi) / 2.0;
             if proj.twe_with_extra(&candidates, twe, state, last, mid) >= cap {
                 hi = mid;
@@ -346,7 +358,6 @@ pub fn gate_entries_by_twel(
                 lo = mid;
             }
         }
-        let ex = &entries[c.entry].exchange;
         let q_final = round_dn(lo, ex.qty_step);
         if q_final > EPS_QTY && q_final + EPS_QTY >= calc_min_entry_qty(c.price, ex) {
             proj.included[last] = Some(q_final);
@@ -537,5 +548,209 @@ mod tests {
         ];
         let out = gate_entries_by_twel(Pside::Short, 1000.0, 0.015, &[], &entries);
         assert_eq!(flat(&out), vec![(0, -0.7, 20.0, InitS)]);
+    }
+
+    // ---- exactness of the fast gate -----------------------------------------------------------
+
+    /// The gate as first written (a full projection for every removal and every probe, 50 probes
+    /// always): the fast gate must return exactly the same orders, bit for bit.
+    #[rustfmt::skip]
+    fn reference_gate(
+        pside: Pside,
+        balance: f64,
+        total_wallet_exposure_limit: f64,
+        positions: &[GatePosition],
+        entries: &[GateEntry],
+    ) -> Vec<(usize, Order)> {
+        let twel = total_wallet_exposure_limit.max(0.0);
+        if !is_pos(balance) || !is_pos(twel) || entries.is_empty() {
+            return Vec::new();
+        }
+        let cap = twel - EPS_EXPOSURE;
+        let twe0 = current_twe(balance, positions);
+        if twe0 >= cap {
+            return Vec::new();
+        }
+        let keep = |e: &GateEntry| {
+            let (price, qty) = (e.order.price, e.order.qty.abs());
+            if !(price.is_finite() && is_pos(price)) || qty.is_nan() || qty <= EPS_QTY {
+                return false;
+            }
+            let min_qty = calc_min_entry_qty(price, &e.exchange);
+            !(min_qty > EPS_QTY && qty + EPS_QTY < min_qty) && is_pos(e.market_price)
+        };
+        let distance = |e: &GateEntry| calc_pprice_diff(pside, e.market_price, e.order.price);
+        let (candidates, n_slots) = make_candidates(positions, entries, keep, distance);
+        if candidates.is_empty() {
+            return Vec::new();
+        }
+        let mut proj = Projector::new(balance, twe0, n_slots);
+        // `included[i]`: quantity of candidate i that is kept (None = removed).
+        let mut included: Vec<Option<f64>> = candidates.iter().map(|c| Some(c.qty)).collect();
+        let mut twe = proj.twe(&candidates, &included, None);
+        if twe < cap {
+            return entries.iter().map(|e| (e.idx, e.order)).collect();
+        }
+        let mut order: Vec<usize> = (0..candidates.len()).collect();
+        order.sort_by(|&a, &b| removal_order(&candidates[a], &candidates[b], entries));
+        let mut last_removed = None;
+        for &i in &order {
+            if twe < cap {
+                break;
+            }
+            included[i] = None;
+            last_removed = Some(i);
+            twe = proj.twe(&candidates, &included, None);
+        }
+        if twe >= cap {
+            return Vec::new();
+        }
+        if let Some(last) = last_removed {
+            let c = candidates[last];
+            let (mut lo, mut hi) = (0.0_f64, c.qty);
+            for _ in 0..SEARCH_ITERATIONS {
+                let mid = (lo + hi) / 2.0;
+                if proj.twe(&candidates, &included, Some((last, mid))) >= cap {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            let ex = &entries[c.entry].exchange;
+            let q_final = round_dn(lo, ex.qty_step);
+            if q_final > EPS_QTY && q_final + EPS_QTY >= calc_min_entry_qty(c.price, ex) {
+                included[last] = Some(q_final);
+            }
+        }
+        let mut kept: Vec<Option<f64>> = vec![None; entries.len()];
+        for (c, q) in candidates.iter().zip(&included) {
+            kept[c.entry] = *q;
+        }
+        entries
+            .iter()
+            .zip(kept)
+            .filter_map(|(e, q)| {
+                let q = q?;
+                (q + EPS_QTY >= calc_min_entry_qty(e.order.price, &e.exchange)).then(|| {
+                    (
+                        e.idx,
+                        Order::new(pside.sign() * q, e.order.price, e.order.order_type),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// xorshift64*: deterministic cases without a dependency.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> f64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
+        }
+
+        fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+            xs[((self.next() * xs.len() as f64) as usize).min(xs.len() - 1)]
+        }
+    }
+
+    #[test]
+    fn fast_gate_equals_the_reference_algorithm_bit_for_bit() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut partial = 0;
+        for _ in 0..3000 {
+            let pside = rng.pick(&[Pside::Long, Pside::Short]);
+            let n_symbols = 1 + (rng.next() * 4.0) as usize;
+            let balance = 100.0 + rng.next() * 10_000.0;
+            let mut positions = Vec::new();
+            let mut entries = Vec::new();
+            for idx in 0..n_symbols {
+                let step = rng.pick(&[0.001, 0.01, 0.1, 1.0]);
+                let e = ExchangeParams {
+                    qty_step: step,
+                    price_step: 0.01,
+                    min_qty: step * rng.pick(&[1.0, 2.0, 5.0]),
+                    min_cost: rng.pick(&[0.0, 5.0]),
+                    c_mult: rng.pick(&[1.0, 0.1]),
+                };
+                let market = 1.0 + rng.next() * 500.0;
+                if rng.next() < 0.6 {
+                    let size = (1.0 + (rng.next() * 50.0).floor()) * step;
+                    positions.push(GatePosition {
+                        idx,
+                        size: size * pside.sign(),
+                        price: market * (1.0 + 0.05 * (rng.next() - 0.5)),
+                        c_mult: e.c_mult,
+                    });
+                }
+                let mut price = market;
+                for level in 0..(rng.next() * 8.0) as usize {
+                    price *= 1.0 - pside.sign() * 0.01 * (1.0 + rng.next());
+                    let qty = (1.0 + (rng.next() * 30.0).floor()) * step * (level + 1) as f64;
+                    let t = if level == 0 { InitL } else { GridL };
+                    entries.push(entry(idx, qty * pside.sign(), price, t, e, market));
+                }
+            }
+            let twel = rng.next() * 3.0;
+            let want = reference_gate(pside, balance, twel, &positions, &entries);
+            let got = gate_entries_by_twel(pside, balance, twel, &positions, &entries);
+            assert_eq!(got, want, "{pside:?} balance {balance} twel {twel}");
+            partial += usize::from(want.len() < entries.len() && !want.is_empty());
+        }
+        assert!(
+            partial > 300,
+            "too few gated cases ({partial}) to test the fast path"
+        );
+    }
+
+    /// The incremental projection against a full one, value for value, through random removals
+    /// and probes (the gate's decisions alone rarely reveal a rounding difference).
+    #[test]
+    fn incremental_projection_equals_a_full_projection_bit_for_bit() {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        for _ in 0..500 {
+            let balance = 100.0 + rng.next() * 10_000.0;
+            let mut positions = Vec::new();
+            let mut entries = Vec::new();
+            for idx in 0..3 {
+                let step = rng.pick(&[0.001, 0.01, 0.1]);
+                let e = ex(step, step);
+                let market = 1.0 + rng.next() * 500.0;
+                if rng.next() < 0.6 {
+                    positions.push(GatePosition {
+                        idx,
+                        size: (1.0 + (rng.next() * 50.0).floor()) * step,
+                        price: market * (1.0 + 0.05 * (rng.next() - 0.5)),
+                        c_mult: 1.0,
+                    });
+                }
+                for level in 0..5 {
+                    let price = market * (1.0 - 0.013 * level as f64);
+                    let qty = (1.0 + (rng.next() * 30.0).floor()) * step;
+                    entries.push(entry(idx, qty, price, GridL, e, market));
+                }
+            }
+            let twe0 = current_twe(balance, &positions);
+            let (cands, n_slots) = make_candidates(&positions, &entries, |_| true, |_| 0.0);
+            let mut fast = IncrementalProjection::new(balance, twe0, &cands, n_slots);
+            let mut full = Projector::new(balance, twe0, n_slots);
+            let mut order: Vec<usize> = (0..cands.len()).collect();
+            order.sort_by_key(|_| (rng.next() * 1e9) as u64);
+            for &i in &order {
+                assert_eq!(
+                    fast.twe().to_bits(),
+                    full.twe(&cands, &fast.included, None).to_bits()
+                );
+                fast.remove(&cands, i);
+                let state = fast.slot_state_before(&cands, cands[i].slot, cands.len());
+                let q = rng.next() * cands[i].qty;
+                let probe = fast.twe_with_extra(&cands, fast.twe(), state, i, q);
+                let want = full.twe(&cands, &fast.included, Some((i, q)));
+                assert_eq!(probe.to_bits(), want.to_bits());
+            }
+        }
     }
 }
