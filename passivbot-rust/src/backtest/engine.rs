@@ -49,6 +49,9 @@ struct CoinEmas {
     volume: [Ema; 2],
     log_range: [Ema; 2],
     volatility_1h: [Ema; 2],
+    /// The short side's EMAs always equal the long side's (same spans and seeds, updated
+    /// together): they are copied instead of computed. Close EMAs, volume, log range.
+    short_copies_long: [bool; 3],
     /// High/low of the last completed hour, kept until a newer hour has candles.
     hour_bucket: Option<(f64, f64)>,
     hour_bucket_fresh: bool,
@@ -93,6 +96,9 @@ pub struct Engine<'a> {
     needs_volume_ema: [bool; 2],
     needs_log_range_ema: [bool; 2],
     needs_volatility_1h: bool,
+    /// Sides the orchestrator trades (TWEL > 0 and n_positions > 0 in the global params). It
+    /// reads no EMA of another side, so those are not updated.
+    side_live: [bool; 2],
     last_hour_boundary: i64,
     effective_n_positions: [usize; 2],
     /// Orders are first placed after this many minutes (and not before `guard`, a timestamp).
@@ -229,6 +235,16 @@ impl<'a> Engine<'a> {
             })
             .collect();
 
+        let side_live = [Pside::Long, Pside::Short].map(|pside| {
+            let m = master.side(pside);
+            m.total_wallet_exposure_limit > 0.0 && m.n_positions > 0
+        });
+        let both_live = side_live[0] && side_live[1];
+        let same_alphas = |long: &[Ema], short: &[Ema]| {
+            long.iter()
+                .zip(short)
+                .all(|(l, s)| l.alpha().to_bits() == s.alpha().to_bits())
+        };
         let emas = (0..n_coins)
             .map(|i| {
                 let col = columns[i];
@@ -255,16 +271,29 @@ impl<'a> Engine<'a> {
                     ];
                     spans.map(|s| Ema::new(s, close_seed))
                 };
+                let close = [close_emas(&b.long), close_emas(&b.short)];
+                let volume = [
+                    Ema::new(master.long.filter_volume_ema_span, volume_seed),
+                    Ema::new(master.short.filter_volume_ema_span, volume_seed),
+                ];
+                let log_range = [
+                    Ema::new(master.long.filter_volatility_ema_span, 0.0),
+                    Ema::new(master.short.filter_volatility_ema_span, 0.0),
+                ];
+                let short_copies_long = [
+                    both_live && same_alphas(&close[0], &close[1]),
+                    both_live
+                        && needs_volume_ema == [true, true]
+                        && same_alphas(&volume[..1], &volume[1..]),
+                    both_live
+                        && needs_log_range_ema == [true, true]
+                        && same_alphas(&log_range[..1], &log_range[1..]),
+                ];
                 CoinEmas {
-                    close: [close_emas(&b.long), close_emas(&b.short)],
-                    volume: [
-                        Ema::new(master.long.filter_volume_ema_span, volume_seed),
-                        Ema::new(master.short.filter_volume_ema_span, volume_seed),
-                    ],
-                    log_range: [
-                        Ema::new(master.long.filter_volatility_ema_span, 0.0),
-                        Ema::new(master.short.filter_volatility_ema_span, 0.0),
-                    ],
+                    close,
+                    volume,
+                    log_range,
+                    short_copies_long,
                     volatility_1h: [
                         Ema::new(b.long.entry_volatility_ema_span_hours, 0.0),
                         Ema::new(b.short.entry_volatility_ema_span_hours, 0.0),
@@ -311,6 +340,7 @@ impl<'a> Engine<'a> {
             needs_volume_ema,
             needs_log_range_ema,
             needs_volatility_1h,
+            side_live,
             last_hour_boundary: params.first_timestamp_ms.div_euclid(HOUR_MS) * HOUR_MS,
             effective_n_positions: [0, 0],
             warm: 1,
@@ -603,19 +633,38 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let emas = &mut self.emas[i];
-            for side in &mut emas.close {
-                for e in side.iter_mut() {
-                    e.update(c);
+            let copy = emas.short_copies_long;
+            for s in 0..2 {
+                if !self.side_live[s] {
+                    continue;
+                }
+                if s == 1 && copy[0] {
+                    emas.close[1] = emas.close[0];
+                } else {
+                    for e in emas.close[s].iter_mut() {
+                        e.update(c);
+                    }
                 }
             }
-            let qv = quote_volume(h, l, c, v);
-            let lr = log_range(h, l);
-            for s in 0..2 {
-                if self.needs_volume_ema[s] {
-                    emas.volume[s].update(qv);
+            let wants = |needs: [bool; 2], s: usize| needs[s] && self.side_live[s];
+            if wants(self.needs_volume_ema, 0) || wants(self.needs_volume_ema, 1) {
+                let qv = quote_volume(h, l, c, v);
+                for s in 0..2 {
+                    if s == 1 && copy[1] {
+                        emas.volume[1] = emas.volume[0];
+                    } else if wants(self.needs_volume_ema, s) {
+                        emas.volume[s].update(qv);
+                    }
                 }
-                if self.needs_log_range_ema[s] {
-                    emas.log_range[s].update(lr);
+            }
+            if wants(self.needs_log_range_ema, 0) || wants(self.needs_log_range_ema, 1) {
+                let lr = log_range(h, l);
+                for s in 0..2 {
+                    if s == 1 && copy[2] {
+                        emas.log_range[1] = emas.log_range[0];
+                    } else if wants(self.needs_log_range_ema, s) {
+                        emas.log_range[s].update(lr);
+                    }
                 }
             }
         }

@@ -69,6 +69,10 @@ pub(crate) fn validate_static(input: &OrchestratorInput) -> Result<(), Orchestra
 /// The checks of values that change every minute of a backtest (balance, books, allowances,
 /// positions, trailing bundles): cheap scalar tests, run on every call.
 pub(crate) fn validate_dynamic(input: &OrchestratorInput) -> Result<(), OrchestratorError> {
+    if dynamic_values_ok(input) {
+        return Ok(());
+    }
+    // Something is wrong: the ordered checks below name the first bad value.
     check_balance(input)?;
     check_books(input)?;
     check_allowances(input)?;
@@ -80,6 +84,40 @@ pub(crate) fn validate_dynamic(input: &OrchestratorInput) -> Result<(), Orchestr
         }
     }
     Ok(())
+}
+
+/// One pass of plain comparisons that accepts exactly what the ordered checks of
+/// [`validate_dynamic`] accept (same conditions, no error building): the common case.
+fn dynamic_values_ok(input: &OrchestratorInput) -> bool {
+    let g = &input.global;
+    let finite = |v: f64| v.is_finite();
+    finite(input.balance)
+        && finite(g.unstuck_allowance_long)
+        && finite(g.unstuck_allowance_short)
+        && input.symbols.iter().enumerate().all(|(pos, sym)| {
+            let book = sym.order_book;
+            sym.symbol_idx == pos
+                && finite(book.bid)
+                && book.bid > 0.0
+                && finite(book.ask)
+                && book.ask > 0.0
+                && finite(sym.effective_min_cost)
+                && sym
+                    .next_candle
+                    .is_none_or(|c| finite(c.low) && finite(c.high))
+                && Pside::BOTH.iter().all(|&pside| {
+                    let side = sym.side(pside);
+                    let (p, t) = (side.position, side.trailing);
+                    finite(p.size)
+                        && finite(p.price)
+                        && p.size * pside.sign() >= 0.0
+                        && !(p.size != 0.0 && p.price <= 0.0)
+                        && !(t.min_since_open.is_nan()
+                            || t.max_since_min.is_nan()
+                            || t.max_since_open.is_nan()
+                            || t.min_since_max.is_nan())
+                })
+        })
 }
 
 fn check_balance(input: &OrchestratorInput) -> Result<(), OrchestratorError> {

@@ -7,7 +7,6 @@
 //! quantity that still fits (binary search, rounded down to the qty step), if that is not dust.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
 
 use crate::math::{
     calc_min_entry_qty, calc_new_psize_pprice, calc_pprice_diff, calc_wallet_exposure, floor_exact,
@@ -70,14 +69,21 @@ pub(super) fn make_candidates(
     keep: impl Fn(&GateEntry) -> bool,
     distance_of: impl Fn(&GateEntry) -> f64,
 ) -> (Vec<Candidate>, usize) {
-    let mut slots: BTreeMap<usize, usize> = BTreeMap::new();
-    let mut out = Vec::new();
+    // Symbols in order of first appearance; a slot is a position in this list (few symbols:
+    // a linear search beats a map).
+    let mut slots: Vec<usize> = Vec::new();
+    let mut out = Vec::with_capacity(entries.len());
     for (entry, e) in entries.iter().enumerate() {
         if !keep(e) {
             continue;
         }
-        let n_slots = slots.len();
-        let slot = *slots.entry(e.idx).or_insert(n_slots);
+        let slot = match slots.iter().position(|&idx| idx == e.idx) {
+            Some(slot) => slot,
+            None => {
+                slots.push(e.idx);
+                slots.len() - 1
+            }
+        };
         let start = match positions.iter().find(|p| p.idx == e.idx) {
             Some(p) => (p.size.abs(), p.price),
             None => (0.0, e.order.price),
