@@ -6,7 +6,7 @@
 //! rest fits, and the last removed (closest to market) entry is re-added with the largest
 //! quantity that still fits (binary search, rounded down to the qty step), if that is not dust.
 
-use std::cmp::Ordering;
+use std::cmp::Reverse;
 
 use crate::math::{
     calc_min_entry_qty, calc_new_psize_pprice, calc_pprice_diff, calc_wallet_exposure, floor_exact,
@@ -59,6 +59,8 @@ pub(super) struct Candidate {
     pub c_mult: f64,
     pub slot: usize,
     pub start: (f64, f64),
+    /// `calc_min_entry_qty` at the entry's price, computed once.
+    pub min_qty: f64,
 }
 
 /// Builds the candidates of the given entries (in input order) with their symbol slots and
@@ -66,7 +68,7 @@ pub(super) struct Candidate {
 pub(super) fn make_candidates(
     positions: &[GatePosition],
     entries: &[GateEntry],
-    keep: impl Fn(&GateEntry) -> bool,
+    keep: impl Fn(&GateEntry, f64) -> bool,
     distance_of: impl Fn(&GateEntry) -> f64,
 ) -> (Vec<Candidate>, usize) {
     // Symbols in order of first appearance; a slot is a position in this list (few symbols:
@@ -74,7 +76,8 @@ pub(super) fn make_candidates(
     let mut slots: Vec<usize> = Vec::new();
     let mut out = Vec::with_capacity(entries.len());
     for (entry, e) in entries.iter().enumerate() {
-        if !keep(e) {
+        let min_qty = calc_min_entry_qty(e.order.price, &e.exchange);
+        if !keep(e, min_qty) {
             continue;
         }
         let slot = match slots.iter().position(|&idx| idx == e.idx) {
@@ -98,6 +101,7 @@ pub(super) fn make_candidates(
             c_mult: e.exchange.c_mult,
             slot,
             start,
+            min_qty,
         });
     }
     (out, slots.len())
@@ -203,6 +207,11 @@ struct IncrementalProjection {
     steps: Vec<Option<(f64, (f64, f64))>>,
     /// Per candidate: quantity kept (`None` = removed).
     included: Vec<Option<f64>>,
+    /// Per candidate: the previous / next candidate of the same symbol.
+    prev_in_slot: Vec<Option<usize>>,
+    next_in_slot: Vec<Option<usize>>,
+    /// Per slot: its last candidate.
+    last_in_slot: Vec<Option<usize>>,
 }
 
 impl IncrementalProjection {
@@ -212,39 +221,56 @@ impl IncrementalProjection {
             twe0,
             steps: vec![None; cands.len()],
             included: cands.iter().map(|c| Some(c.qty)).collect(),
+            prev_in_slot: vec![None; cands.len()],
+            next_in_slot: vec![None; cands.len()],
+            last_in_slot: vec![None; n_slots],
         };
-        for slot in 0..n_slots {
-            proj.reproject_slot(cands, slot, 0);
+        let mut first_in_slot = vec![None; n_slots];
+        for (j, c) in cands.iter().enumerate() {
+            match proj.last_in_slot[c.slot] {
+                Some(prev) => {
+                    proj.prev_in_slot[j] = Some(prev);
+                    proj.next_in_slot[prev] = Some(j);
+                }
+                None => first_in_slot[c.slot] = Some(j),
+            }
+            proj.last_in_slot[c.slot] = Some(j);
+        }
+        for first in first_in_slot.into_iter().flatten() {
+            proj.reproject_from(cands, first);
         }
         proj
     }
 
-    /// Projected position of `slot` before candidate `from`: after its last contributing
-    /// candidate, `None` if none contributed yet (the next one then starts from its own `start`).
-    fn slot_state_before(
-        &self,
-        cands: &[Candidate],
-        slot: usize,
-        from: usize,
-    ) -> Option<(f64, f64)> {
-        (0..from)
-            .rev()
-            .filter(|&j| cands[j].slot == slot)
-            .find_map(|j| self.steps[j].map(|(_, after)| after))
+    /// Projected position after candidate `j` or its closest contributing predecessor of the
+    /// same symbol; `None` if none contributed (the next one then starts from its own `start`).
+    fn state_through(&self, mut j: Option<usize>) -> Option<(f64, f64)> {
+        while let Some(k) = j {
+            if let Some((_, after)) = self.steps[k] {
+                return Some(after);
+            }
+            j = self.prev_in_slot[k];
+        }
+        None
     }
 
-    /// Recomputes the steps of `slot`'s candidates from index `from` on.
-    fn reproject_slot(&mut self, cands: &[Candidate], slot: usize, from: usize) {
-        let mut state = self.slot_state_before(cands, slot, from);
-        for (j, c) in cands.iter().enumerate().skip(from) {
-            if c.slot != slot {
-                continue;
-            }
+    /// Projected position of `slot` after all its kept candidates.
+    fn slot_state_after_all(&self, slot: usize) -> Option<(f64, f64)> {
+        self.state_through(self.last_in_slot[slot])
+    }
+
+    /// Recomputes the steps of candidate `from` and the later candidates of its symbol.
+    fn reproject_from(&mut self, cands: &[Candidate], from: usize) {
+        let mut state = self.state_through(self.prev_in_slot[from]);
+        let mut next = Some(from);
+        while let Some(j) = next {
+            let c = &cands[j];
             let before = state.unwrap_or(c.start);
             self.steps[j] = self.included[j].and_then(|q| project_one(self.balance, c, q, before));
             if let Some((_, after)) = self.steps[j] {
                 state = Some(after);
             }
+            next = self.next_in_slot[j];
         }
     }
 
@@ -259,7 +285,7 @@ impl IncrementalProjection {
 
     fn remove(&mut self, cands: &[Candidate], i: usize) {
         self.included[i] = None;
-        self.reproject_slot(cands, cands[i].slot, i);
+        self.reproject_from(cands, i);
     }
 
     /// Exposure if candidate `i` (removed) were appended after all kept ones with quantity `q`;
@@ -286,15 +312,27 @@ fn same_step_cell(lo: f64, hi: f64, step: f64) -> bool {
     floor_exact(lo / step) == floor_exact(hi / step)
 }
 
-fn removal_order(a: &Candidate, b: &Candidate, entries: &[GateEntry]) -> Ordering {
-    let (ea, eb) = (&entries[a.entry].order, &entries[b.entry].order);
-    b.distance
-        .total_cmp(&a.distance)
-        .then(a.idx.cmp(&b.idx))
-        .then(ea.order_type.id().cmp(&eb.order_type.id()))
-        .then(a.price.total_cmp(&b.price))
-        .then(a.qty.total_cmp(&b.qty))
-        .then(a.entry.cmp(&b.entry))
+/// `f64::total_cmp` as an integer key: the standard library's own transformation of the bits,
+/// so comparing keys orders exactly as `total_cmp` does.
+fn total_order_key(x: f64) -> i64 {
+    let bits = x.to_bits() as i64;
+    bits ^ ((((bits >> 63) as u64) >> 1) as i64)
+}
+
+/// Removal order (furthest from the market first, then symbol, order type id, price, quantity,
+/// input position) as one tuple of integers, cheap to compare. It ends on the input position,
+/// so it is a total order and any sort gives the same sequence.
+type RemovalKey = (Reverse<i64>, usize, u16, i64, i64, usize);
+
+fn removal_key(c: &Candidate, entries: &[GateEntry]) -> RemovalKey {
+    (
+        Reverse(total_order_key(c.distance)),
+        c.idx,
+        entries[c.entry].order.order_type.id(),
+        total_order_key(c.price),
+        total_order_key(c.qty),
+        c.entry,
+    )
 }
 
 /// Gates one side's entries by TWEL (§8.1). Returns the surviving entries in input order, with
@@ -315,12 +353,11 @@ pub fn gate_entries_by_twel(
     if twe0 >= cap {
         return Vec::new();
     }
-    let keep = |e: &GateEntry| {
+    let keep = |e: &GateEntry, min_qty: f64| {
         let (price, qty) = (e.order.price, e.order.qty.abs());
         if !(price.is_finite() && is_pos(price)) || qty.is_nan() || qty <= EPS_QTY {
             return false;
         }
-        let min_qty = calc_min_entry_qty(price, &e.exchange);
         !(min_qty > EPS_QTY && qty + EPS_QTY < min_qty) && is_pos(e.market_price)
     };
     let distance = |e: &GateEntry| calc_pprice_diff(pside, e.market_price, e.order.price);
@@ -333,10 +370,14 @@ pub fn gate_entries_by_twel(
     if twe < cap {
         return entries.iter().map(|e| (e.idx, e.order)).collect();
     }
-    let mut order: Vec<usize> = (0..candidates.len()).collect();
-    order.sort_by(|&a, &b| removal_order(&candidates[a], &candidates[b], entries));
+    let mut order: Vec<(RemovalKey, usize)> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (removal_key(c, entries), i))
+        .collect();
+    order.sort_unstable();
     let mut last_removed = None;
-    for &i in &order {
+    for &(_, i) in &order {
         if twe < cap {
             break;
         }
@@ -350,7 +391,7 @@ pub fn gate_entries_by_twel(
     if let Some(last) = last_removed {
         let c = candidates[last];
         // The probe is appended after every kept candidate: only its own step varies.
-        let state = proj.slot_state_before(&candidates, c.slot, candidates.len());
+        let state = proj.slot_state_after_all(c.slot);
         let ex = &entries[c.entry].exchange;
         let (mut lo, mut hi) = (0.0_f64, c.qty);
         for _ in 0..SEARCH_ITERATIONS {
@@ -365,21 +406,18 @@ pub fn gate_entries_by_twel(
             }
         }
         let q_final = round_dn(lo, ex.qty_step);
-        if q_final > EPS_QTY && q_final + EPS_QTY >= calc_min_entry_qty(c.price, ex) {
+        if q_final > EPS_QTY && q_final + EPS_QTY >= c.min_qty {
             proj.included[last] = Some(q_final);
         }
     }
-    let included = proj.included;
-    let mut kept: Vec<Option<f64>> = vec![None; entries.len()];
-    for (c, q) in candidates.iter().zip(&included) {
-        kept[c.entry] = *q;
-    }
-    entries
+    // Candidates are in entry order: the survivors come out in input order.
+    candidates
         .iter()
-        .zip(kept)
-        .filter_map(|(e, q)| {
-            let q = q?;
-            (q + EPS_QTY >= calc_min_entry_qty(e.order.price, &e.exchange)).then(|| {
+        .zip(&proj.included)
+        .filter_map(|(c, q)| {
+            let q = (*q)?;
+            let e = &entries[c.entry];
+            (q + EPS_QTY >= c.min_qty).then(|| {
                 (
                     e.idx,
                     Order::new(pside.sign() * q, e.order.price, e.order.order_type),
@@ -392,6 +430,43 @@ pub fn gate_entries_by_twel(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cmp::Ordering;
+
+    /// The removal order as first written (a comparator); `removal_key` must sort the same.
+    fn removal_order(a: &Candidate, b: &Candidate, entries: &[GateEntry]) -> Ordering {
+        let (ea, eb) = (&entries[a.entry].order, &entries[b.entry].order);
+        b.distance
+            .total_cmp(&a.distance)
+            .then(a.idx.cmp(&b.idx))
+            .then(ea.order_type.id().cmp(&eb.order_type.id()))
+            .then(a.price.total_cmp(&b.price))
+            .then(a.qty.total_cmp(&b.qty))
+            .then(a.entry.cmp(&b.entry))
+    }
+
+    #[test]
+    fn total_order_key_orders_like_total_cmp() {
+        let xs = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -1.5,
+            -0.0,
+            0.0,
+            5e-324,
+            1e-10,
+            1.0,
+            1.5,
+            1e300,
+            f64::INFINITY,
+            f64::NAN,
+            -f64::NAN,
+        ];
+        for a in xs {
+            for b in xs {
+                assert_eq!(total_order_key(a).cmp(&total_order_key(b)), a.total_cmp(&b));
+            }
+        }
+    }
     use crate::types::OrderType;
 
     fn ex(qty_step: f64, min_qty: f64) -> ExchangeParams {
@@ -577,7 +652,7 @@ mod tests {
         if twe0 >= cap {
             return Vec::new();
         }
-        let keep = |e: &GateEntry| {
+        let keep = |e: &GateEntry, _: f64| {
             let (price, qty) = (e.order.price, e.order.qty.abs());
             if !(price.is_finite() && is_pos(price)) || qty.is_nan() || qty <= EPS_QTY {
                 return false;
@@ -740,7 +815,7 @@ mod tests {
                 }
             }
             let twe0 = current_twe(balance, &positions);
-            let (cands, n_slots) = make_candidates(&positions, &entries, |_| true, |_| 0.0);
+            let (cands, n_slots) = make_candidates(&positions, &entries, |_, _| true, |_| 0.0);
             let mut fast = IncrementalProjection::new(balance, twe0, &cands, n_slots);
             let mut full = Projector::new(balance, twe0, n_slots);
             let mut order: Vec<usize> = (0..cands.len()).collect();
@@ -751,7 +826,7 @@ mod tests {
                     full.twe(&cands, &fast.included, None).to_bits()
                 );
                 fast.remove(&cands, i);
-                let state = fast.slot_state_before(&cands, cands[i].slot, cands.len());
+                let state = fast.slot_state_after_all(cands[i].slot);
                 let q = rng.next() * cands[i].qty;
                 let probe = fast.twe_with_extra(&cands, fast.twe(), state, i, q);
                 let want = full.twe(&cands, &fast.included, Some((i, q)));
