@@ -113,6 +113,10 @@ pub struct Engine<'a> {
     volatility_slots: Vec<[Option<usize>; 2]>,
     /// The orchestrator's reusable buffers.
     workspace: Workspace,
+    /// Balance, allowances or positions changed since the last input check. The other
+    /// per-minute inputs come from candles checked at construction (finite, in range), so
+    /// `validate_dynamic` can only find something new after a fill or a BTC re-mark.
+    revalidate: bool,
     fills: Vec<Fill>,
     equity: Vec<[f64; 4]>,
     twe_net: Vec<f64>,
@@ -351,6 +355,7 @@ impl<'a> Engine<'a> {
             ema_slots,
             volatility_slots,
             workspace: Workspace::default(),
+            revalidate: true,
             fills: Vec::new(),
             equity: Vec::new(),
             twe_net: Vec::new(),
@@ -414,6 +419,7 @@ impl<'a> Engine<'a> {
         self.update_emas(k);
         if self.wallet.btc_collateral() {
             self.wallet.mark(self.btc_usd[k]);
+            self.revalidate = true;
         }
         self.update_trailing_bundles(k);
         if k > self.warm && self.ts(k) >= self.guard {
@@ -549,6 +555,7 @@ impl<'a> Engine<'a> {
         let btc_price = self.btc_usd[k];
         let fee_paid = -qty.abs() * price * ex.c_mult * fee_rate;
         self.wallet.apply_fill(fee_paid, pnl, btc_price);
+        self.revalidate = true;
         self.filled_this_minute[i][pside.index()] = true;
         let pos = self.positions[i][pside.index()];
         let balance = self.wallet.usd_total;
@@ -804,9 +811,14 @@ impl<'a> Engine<'a> {
 
     fn place_orders(&mut self, k: usize) -> Result<(), String> {
         self.refresh_input(k);
-        validate_dynamic(&self.input)
-            .and_then(|()| compute_into(&self.input, &self.ema_slots, &mut self.workspace))
-            .map_err(|e| format!("minute {k} (timestamp {}): {e}", self.ts(k)))?;
+        let revalidate = std::mem::take(&mut self.revalidate);
+        (if revalidate {
+            validate_dynamic(&self.input)
+        } else {
+            Ok(())
+        })
+        .and_then(|()| compute_into(&self.input, &self.ema_slots, &mut self.workspace))
+        .map_err(|e| format!("minute {k} (timestamp {}): {e}", self.ts(k)))?;
         for pair in self.open.iter_mut() {
             for side in pair.iter_mut() {
                 side.closes.clear();
@@ -1093,11 +1105,13 @@ impl Engine<'_> {
     }
 
     pub(crate) fn set_realised_pnl(&mut self, cumsum: f64, cummax: f64) {
+        self.revalidate = true;
         self.pnl_cumsum = cumsum;
         self.pnl_cummax = cummax;
     }
 
     pub(crate) fn set_position(&mut self, coin: usize, side: usize, size: f64, price: f64) {
+        self.revalidate = true;
         self.positions[coin][side] = Position { size, price };
     }
 

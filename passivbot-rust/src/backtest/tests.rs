@@ -446,3 +446,29 @@ fn stale_hourly_bucket_is_reused_only_in_compat_mode() {
         );
     }
 }
+
+// The engine checks parameters once at construction and the per-minute inputs only after
+// something that can change them (a fill, a BTC re-mark): a bad state is still refused at the
+// first minute it appears, naming the field, and a bad parameter before the run starts.
+#[test]
+fn bad_inputs_are_refused_at_construction_or_at_the_first_minute_they_appear() {
+    let (data, n) = array(&[vec![flat(100.0); 6]]);
+    let btc = vec![1.0; n];
+    let p = params(1, n, false);
+    let mut e = engine(&data, n, &btc, &[pair(long_params())], &p);
+    e.step(1).unwrap();
+    e.step(2).unwrap();
+    e.set_position(0, 0, -1.0, 100.0); // a long position below zero
+    let err = e.step(3).unwrap_err();
+    assert!(err.contains("symbols[0].long.position.size"), "{err}");
+
+    let bad = BotParams {
+        close_grid_markup_end: f64::NAN,
+        ..long_params()
+    };
+    let view = Hlcvs::new(&data, n, 1).unwrap();
+    let err = Engine::new(view, &btc, &[pair(bad)], &[exchange()], &p)
+        .err()
+        .unwrap();
+    assert!(err.contains("close_grid_markup_end"), "{err}");
+}

@@ -23,7 +23,7 @@ mod workspace;
 use crate::math::wel_with_allowance;
 use crate::orders::{closes, entries};
 use crate::risk::twel_enforcer::{calc_twel_enforcer_orders, TwelEnforcerPosition};
-use crate::risk::twel_gate::{gate_entries_by_twel, GateEntry, GatePosition};
+use crate::risk::twel_gate::{gate_entries_by_twel_into, GateEntry, GatePosition};
 use crate::risk::unstuck::{calc_unstucking_close, UnstuckPosition};
 use crate::types::{
     BotParams, EmaBands, ExchangeParams, Order, OrderKind, Position, Pside, StateParams,
@@ -432,14 +432,16 @@ fn gate_entries(input: &OrchestratorInput, ws: &mut Workspace) {
         if ws.gate_entries.is_empty() {
             continue;
         }
-        let gated = gate_entries_by_twel(
+        gate_entries_by_twel_into(
             pside,
             input.balance,
             gp.total_wallet_exposure_limit,
             &ws.gate_positions,
             &ws.gate_entries,
+            &mut ws.gate,
+            &mut ws.gated,
         );
-        for (idx, order) in gated {
+        for &(idx, order) in &ws.gated {
             ws.plan[idx][s].entries.push(order);
         }
     }

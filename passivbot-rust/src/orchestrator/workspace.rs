@@ -6,7 +6,7 @@ use super::output::{IdealOrder, Warning};
 use super::slots::{ForagerScratch, SideSlots};
 use super::{EffectiveMode, Indicators};
 use crate::risk::twel_enforcer::TwelEnforcerPosition;
-use crate::risk::twel_gate::{GateEntry, GatePosition};
+use crate::risk::twel_gate::{GateEntry, GatePosition, GateScratch};
 use crate::risk::unstuck::UnstuckPosition;
 use crate::types::Order;
 
@@ -31,6 +31,8 @@ pub struct Workspace {
     pub(crate) enforcer: Vec<TwelEnforcerPosition>,
     pub(crate) gate_positions: Vec<GatePosition>,
     pub(crate) gate_entries: Vec<GateEntry>,
+    pub(crate) gate: GateScratch,
+    pub(crate) gated: Vec<(usize, Order)>,
     /// The ideal orders of the last call, in output order.
     pub orders: Vec<IdealOrder>,
     /// Non-fatal warnings of the last call.

@@ -71,10 +71,31 @@ pub(super) fn make_candidates(
     keep: impl Fn(&GateEntry, f64) -> bool,
     distance_of: impl Fn(&GateEntry) -> f64,
 ) -> (Vec<Candidate>, usize) {
+    let mut out = Vec::new();
+    let n_slots = make_candidates_into(
+        positions,
+        entries,
+        keep,
+        distance_of,
+        &mut Vec::new(),
+        &mut out,
+    );
+    (out, n_slots)
+}
+
+/// [`make_candidates`] into reused buffers (`slots` is scratch); returns the number of slots.
+fn make_candidates_into(
+    positions: &[GatePosition],
+    entries: &[GateEntry],
+    keep: impl Fn(&GateEntry, f64) -> bool,
+    distance_of: impl Fn(&GateEntry) -> f64,
+    slots: &mut Vec<usize>,
+    out: &mut Vec<Candidate>,
+) -> usize {
     // Symbols in order of first appearance; a slot is a position in this list (few symbols:
     // a linear search beats a map).
-    let mut slots: Vec<usize> = Vec::new();
-    let mut out = Vec::with_capacity(entries.len());
+    slots.clear();
+    out.clear();
     for (entry, e) in entries.iter().enumerate() {
         let min_qty = calc_min_entry_qty(e.order.price, &e.exchange);
         if !keep(e, min_qty) {
@@ -104,7 +125,7 @@ pub(super) fn make_candidates(
             min_qty,
         });
     }
-    (out, slots.len())
+    slots.len()
 }
 
 /// Sum of the wallet exposures of the valid positions (finite size, finite positive price).
@@ -194,12 +215,19 @@ fn project_one(
     Some((new - old, (s_new.abs(), p_new)))
 }
 
+/// `v` becomes `n` copies of `value`, keeping its allocation.
+fn refill<T: Clone>(v: &mut Vec<T>, n: usize, value: T) {
+    v.clear();
+    v.resize(n, value);
+}
+
 /// The same projection as [`Projector`], kept up to date as candidates are removed.
 ///
 /// Removing a candidate changes only the steps of later candidates of the same symbol; the
 /// others' exposure changes are kept. The total is refolded from `twe0` in candidate order
 /// with the same additions, so it is bit-identical to a full [`Projector::twe`]; the expensive
 /// part (sizes, prices and exposures) is recomputed only for the affected symbol.
+#[derive(Debug, Default)]
 struct IncrementalProjection {
     balance: f64,
     twe0: f64,
@@ -210,36 +238,50 @@ struct IncrementalProjection {
     /// Per candidate: the previous / next candidate of the same symbol.
     prev_in_slot: Vec<Option<usize>>,
     next_in_slot: Vec<Option<usize>>,
-    /// Per slot: its last candidate.
+    /// Per slot: its first and last candidates.
+    first_in_slot: Vec<Option<usize>>,
     last_in_slot: Vec<Option<usize>>,
+    /// Per candidate: the running total after it (`twe0` plus the steps so far).
+    folded: Vec<f64>,
 }
 
 impl IncrementalProjection {
+    #[cfg(test)]
     fn new(balance: f64, twe0: f64, cands: &[Candidate], n_slots: usize) -> Self {
-        let mut proj = IncrementalProjection {
-            balance,
-            twe0,
-            steps: vec![None; cands.len()],
-            included: cands.iter().map(|c| Some(c.qty)).collect(),
-            prev_in_slot: vec![None; cands.len()],
-            next_in_slot: vec![None; cands.len()],
-            last_in_slot: vec![None; n_slots],
-        };
-        let mut first_in_slot = vec![None; n_slots];
-        for (j, c) in cands.iter().enumerate() {
-            match proj.last_in_slot[c.slot] {
-                Some(prev) => {
-                    proj.prev_in_slot[j] = Some(prev);
-                    proj.next_in_slot[prev] = Some(j);
-                }
-                None => first_in_slot[c.slot] = Some(j),
-            }
-            proj.last_in_slot[c.slot] = Some(j);
-        }
-        for first in first_in_slot.into_iter().flatten() {
-            proj.reproject_from(cands, first);
-        }
+        let mut proj = IncrementalProjection::default();
+        proj.reset(balance, twe0, cands, n_slots);
         proj
+    }
+
+    /// Starts a projection of every candidate (buffers reused).
+    fn reset(&mut self, balance: f64, twe0: f64, cands: &[Candidate], n_slots: usize) {
+        let n = cands.len();
+        self.balance = balance;
+        self.twe0 = twe0;
+        refill(&mut self.steps, n, None);
+        self.included.clear();
+        self.included.extend(cands.iter().map(|c| Some(c.qty)));
+        refill(&mut self.prev_in_slot, n, None);
+        refill(&mut self.next_in_slot, n, None);
+        refill(&mut self.last_in_slot, n_slots, None);
+        refill(&mut self.first_in_slot, n_slots, None);
+        refill(&mut self.folded, n, twe0);
+        for (j, c) in cands.iter().enumerate() {
+            match self.last_in_slot[c.slot] {
+                Some(prev) => {
+                    self.prev_in_slot[j] = Some(prev);
+                    self.next_in_slot[prev] = Some(j);
+                }
+                None => self.first_in_slot[c.slot] = Some(j),
+            }
+            self.last_in_slot[c.slot] = Some(j);
+        }
+        for slot in 0..n_slots {
+            if let Some(first) = self.first_in_slot[slot] {
+                self.reproject_from(cands, first);
+            }
+        }
+        self.refold_from(0);
     }
 
     /// Projected position after candidate `j` or its closest contributing predecessor of the
@@ -276,16 +318,29 @@ impl IncrementalProjection {
 
     /// Total exposure of the kept candidates: `twe0` plus each step, in candidate order.
     fn twe(&self) -> f64 {
-        let mut twe = self.twe0;
-        for (delta, _) in self.steps.iter().flatten() {
-            twe += delta;
+        self.folded.last().copied().unwrap_or(self.twe0)
+    }
+
+    /// Refolds the running total from candidate `from` on: the additions before it are
+    /// unchanged, so their partial sum is reused and the sequence of additions is the same.
+    fn refold_from(&mut self, from: usize) {
+        let mut twe = if from == 0 {
+            self.twe0
+        } else {
+            self.folded[from - 1]
+        };
+        for j in from..self.steps.len() {
+            if let Some((delta, _)) = self.steps[j] {
+                twe += delta;
+            }
+            self.folded[j] = twe;
         }
-        twe
     }
 
     fn remove(&mut self, cands: &[Candidate], i: usize) {
         self.included[i] = None;
         self.reproject_from(cands, i);
+        self.refold_from(i);
     }
 
     /// Exposure if candidate `i` (removed) were appended after all kept ones with quantity `q`;
@@ -335,6 +390,15 @@ fn removal_key(c: &Candidate, entries: &[GateEntry]) -> RemovalKey {
     )
 }
 
+/// Buffers of [`gate_entries_by_twel_into`], reused across calls.
+#[derive(Debug, Default)]
+pub struct GateScratch {
+    slots: Vec<usize>,
+    candidates: Vec<Candidate>,
+    projection: IncrementalProjection,
+    order: Vec<(RemovalKey, usize)>,
+}
+
 /// Gates one side's entries by TWEL (§8.1). Returns the surviving entries in input order, with
 /// possibly one of them reduced; `(idx, order)` with the quantity signed by side.
 pub fn gate_entries_by_twel(
@@ -344,14 +408,39 @@ pub fn gate_entries_by_twel(
     positions: &[GatePosition],
     entries: &[GateEntry],
 ) -> Vec<(usize, Order)> {
+    let mut out = Vec::new();
+    gate_entries_by_twel_into(
+        pside,
+        balance,
+        total_wallet_exposure_limit,
+        positions,
+        entries,
+        &mut GateScratch::default(),
+        &mut out,
+    );
+    out
+}
+
+/// [`gate_entries_by_twel`] into `out` (cleared first), with reused buffers: the orchestrator
+/// gates both sides every minute of a backtest.
+pub fn gate_entries_by_twel_into(
+    pside: Pside,
+    balance: f64,
+    total_wallet_exposure_limit: f64,
+    positions: &[GatePosition],
+    entries: &[GateEntry],
+    scratch: &mut GateScratch,
+    out: &mut Vec<(usize, Order)>,
+) {
+    out.clear();
     let twel = total_wallet_exposure_limit.max(0.0);
     if !is_pos(balance) || !is_pos(twel) || entries.is_empty() {
-        return Vec::new();
+        return;
     }
     let cap = twel - EPS_EXPOSURE;
     let twe0 = current_twe(balance, positions);
     if twe0 >= cap {
-        return Vec::new();
+        return;
     }
     let keep = |e: &GateEntry, min_qty: f64| {
         let (price, qty) = (e.order.price, e.order.qty.abs());
@@ -361,32 +450,41 @@ pub fn gate_entries_by_twel(
         !(min_qty > EPS_QTY && qty + EPS_QTY < min_qty) && is_pos(e.market_price)
     };
     let distance = |e: &GateEntry| calc_pprice_diff(pside, e.market_price, e.order.price);
-    let (candidates, n_slots) = make_candidates(positions, entries, keep, distance);
+    let GateScratch {
+        slots,
+        candidates,
+        projection: proj,
+        order,
+    } = scratch;
+    let n_slots = make_candidates_into(positions, entries, keep, distance, slots, candidates);
     if candidates.is_empty() {
-        return Vec::new();
+        return;
     }
-    let mut proj = IncrementalProjection::new(balance, twe0, &candidates, n_slots);
+    proj.reset(balance, twe0, candidates, n_slots);
     let mut twe = proj.twe();
     if twe < cap {
-        return entries.iter().map(|e| (e.idx, e.order)).collect();
+        out.extend(entries.iter().map(|e| (e.idx, e.order)));
+        return;
     }
-    let mut order: Vec<(RemovalKey, usize)> = candidates
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (removal_key(c, entries), i))
-        .collect();
+    order.clear();
+    order.extend(
+        candidates
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (removal_key(c, entries), i)),
+    );
     order.sort_unstable();
     let mut last_removed = None;
-    for &(_, i) in &order {
+    for &(_, i) in order.iter() {
         if twe < cap {
             break;
         }
-        proj.remove(&candidates, i);
+        proj.remove(candidates, i);
         last_removed = Some(i);
         twe = proj.twe();
     }
     if twe >= cap {
-        return Vec::new();
+        return;
     }
     if let Some(last) = last_removed {
         let c = candidates[last];
@@ -399,7 +497,7 @@ pub fn gate_entries_by_twel(
                 break;
             }
             let mid = (lo + hi) / 2.0;
-            if proj.twe_with_extra(&candidates, twe, state, last, mid) >= cap {
+            if proj.twe_with_extra(candidates, twe, state, last, mid) >= cap {
                 hi = mid;
             } else {
                 lo = mid;
@@ -411,20 +509,16 @@ pub fn gate_entries_by_twel(
         }
     }
     // Candidates are in entry order: the survivors come out in input order.
-    candidates
-        .iter()
-        .zip(&proj.included)
-        .filter_map(|(c, q)| {
-            let q = (*q)?;
-            let e = &entries[c.entry];
-            (q + EPS_QTY >= c.min_qty).then(|| {
-                (
-                    e.idx,
-                    Order::new(pside.sign() * q, e.order.price, e.order.order_type),
-                )
-            })
+    out.extend(candidates.iter().zip(&proj.included).filter_map(|(c, q)| {
+        let q = (*q)?;
+        let e = &entries[c.entry];
+        (q + EPS_QTY >= c.min_qty).then(|| {
+            (
+                e.idx,
+                Order::new(pside.sign() * q, e.order.price, e.order.order_type),
+            )
         })
-        .collect()
+    }));
 }
 
 #[cfg(test)]
