@@ -12,7 +12,8 @@ use crate::orchestrator::input::{
     SideInput, SymbolInput,
 };
 use crate::orchestrator::{
-    compute_into, validate_dynamic, validate_static, EmaSlots, IdealOrder, Workspace,
+    compute_into, validate_balance, validate_dynamic, validate_static, EmaSlots, IdealOrder,
+    Workspace,
 };
 use crate::types::{
     BotParamsPair, ExchangeParams, Fill, Order, OrderBook, OrderKind, OrderType, Position, Pside,
@@ -113,10 +114,13 @@ pub struct Engine<'a> {
     volatility_slots: Vec<[Option<usize>; 2]>,
     /// The orchestrator's reusable buffers.
     workspace: Workspace,
-    /// Balance, allowances or positions changed since the last input check. The other
-    /// per-minute inputs come from candles checked at construction (finite, in range), so
-    /// `validate_dynamic` can only find something new after a fill or a BTC re-mark.
+    /// A fill changed positions or realised PnL since the last full input check. The other
+    /// per-minute inputs come from candles checked at construction (finite, in range), or are
+    /// the balance and allowances (checked every minute: a BTC re-mark moves them), so
+    /// `validate_dynamic` can only find something new after a fill.
     revalidate: bool,
+    /// Scratch: coins that may get orders this minute.
+    eligible: Vec<bool>,
     fills: Vec<Fill>,
     equity: Vec<[f64; 4]>,
     twe_net: Vec<f64>,
@@ -356,6 +360,7 @@ impl<'a> Engine<'a> {
             volatility_slots,
             workspace: Workspace::default(),
             revalidate: true,
+            eligible: Vec::with_capacity(n_coins),
             fills: Vec::new(),
             equity: Vec::new(),
             twe_net: Vec::new(),
@@ -419,7 +424,6 @@ impl<'a> Engine<'a> {
         self.update_emas(k);
         if self.wallet.btc_collateral() {
             self.wallet.mark(self.btc_usd[k]);
-            self.revalidate = true;
         }
         self.update_trailing_bundles(k);
         if k > self.warm && self.ts(k) >= self.guard {
@@ -765,9 +769,17 @@ impl<'a> Engine<'a> {
 
     /// Dynamic WEL = TWEL / min(n_positions, #tradeable coins) (§8.5). False when no coin trades.
     fn update_effective_n_positions(&mut self, k: usize) -> bool {
-        let n_eligible = (0..self.n_coins)
-            .filter(|&i| self.tradeable_for_orders(i, k))
-            .count();
+        let mut eligible = std::mem::take(&mut self.eligible);
+        eligible.clear();
+        eligible.extend((0..self.n_coins).map(|i| self.tradeable_for_orders(i, k)));
+        let n_eligible = eligible.iter().filter(|&&e| e).count();
+        let any = self.apply_dynamic_wel(&eligible, n_eligible);
+        self.eligible = eligible;
+        any
+    }
+
+    /// Sets the dynamic WEL of the eligible coins; false when none is eligible.
+    fn apply_dynamic_wel(&mut self, eligible: &[bool], n_eligible: usize) -> bool {
         if n_eligible == 0 {
             return false;
         }
@@ -781,8 +793,8 @@ impl<'a> Engine<'a> {
             } else {
                 0.0
             };
-            for i in 0..self.n_coins {
-                if self.original_wel[i][s] < 0.0 && self.tradeable_for_orders(i, k) {
+            for (i, &is_eligible) in eligible.iter().enumerate() {
+                if is_eligible && self.original_wel[i][s] < 0.0 {
                     self.set_wallet_exposure_limit(i, pside, wel);
                 }
             }
@@ -815,7 +827,7 @@ impl<'a> Engine<'a> {
         (if revalidate {
             validate_dynamic(&self.input)
         } else {
-            Ok(())
+            validate_balance(&self.input)
         })
         .and_then(|()| compute_into(&self.input, &self.ema_slots, &mut self.workspace))
         .map_err(|e| format!("minute {k} (timestamp {}): {e}", self.ts(k)))?;

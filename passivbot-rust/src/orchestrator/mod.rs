@@ -37,7 +37,7 @@ pub use workspace::Workspace;
 
 use ema_slots::value_at;
 pub(crate) use ema_slots::EmaSlots;
-pub(crate) use validate::{validate_dynamic, validate_static};
+pub(crate) use validate::{validate_balance, validate_dynamic, validate_static};
 
 /// Mode after applying the side switch and the "graceful stop with a position" rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

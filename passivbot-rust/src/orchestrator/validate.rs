@@ -120,6 +120,12 @@ fn dynamic_values_ok(input: &OrchestratorInput) -> bool {
         })
 }
 
+/// Balance and unstuck allowances only (what a BTC re-mark changes), with the same errors.
+pub(crate) fn validate_balance(input: &OrchestratorInput) -> Result<(), OrchestratorError> {
+    check_balance(input)?;
+    check_allowances(input)
+}
+
 fn check_balance(input: &OrchestratorInput) -> Result<(), OrchestratorError> {
     if !input.balance.is_finite() {
         return Err(OrchestratorError::NonFiniteInput {
