@@ -50,12 +50,71 @@ struct CoinEmas {
     volume: [Ema; 2],
     log_range: [Ema; 2],
     volatility_1h: [Ema; 2],
+    /// Which EMAs the orchestrator reads, and which of those are updated (compat mode freezes
+    /// some): see [`CoinEmas::plan_updates`].
+    read: EmaUpdates,
+    update: EmaUpdates,
     /// The short side's EMAs always equal the long side's (same spans and seeds, updated
     /// together): they are copied instead of computed. Close EMAs, volume, log range.
     short_copies_long: [bool; 3],
     /// High/low of the last completed hour, kept until a newer hour has candles.
     hour_bucket: Option<(f64, f64)>,
     hour_bucket_fresh: bool,
+}
+
+/// Per side: the close EMAs, the volume EMA, the log-range EMA.
+#[derive(Debug, Clone, Copy, Default)]
+struct EmaUpdates {
+    close: [bool; 2],
+    volume: [bool; 2],
+    log_range: [bool; 2],
+}
+
+impl CoinEmas {
+    /// Updates only the EMAs the orchestrator reads: the entries the slots of a traded side
+    /// point at (the orchestrator reads nothing of a side without TWEL or positions). A side
+    /// may read the other side's entry when their spans coincide (first match), so this goes
+    /// by the resolved slots, not by side. Compat mode's frozen EMAs (`needs_*` false) stay
+    /// frozen. The input lists follow `build_input_skeleton`: `m1.close` holds the long
+    /// side's three spans then the short side's, `m1.volume` and `m1.log_range` long, short.
+    fn plan_updates(
+        &mut self,
+        slots: &EmaSlots,
+        side_live: [bool; 2],
+        needs_volume: [bool; 2],
+        needs_log_range: [bool; 2],
+    ) {
+        let mut read = EmaUpdates::default();
+        for s in (0..2).filter(|&s| side_live[s]) {
+            for slot in slots.close[s].into_iter().flatten() {
+                read.close[slot / 3] = true;
+            }
+            if let Some(slot) = slots.volume[s] {
+                read.volume[slot] = true;
+            }
+            if let Some(slot) = slots.log_range[s] {
+                read.log_range[slot] = true;
+            }
+        }
+        let update = EmaUpdates {
+            close: read.close,
+            volume: [0, 1].map(|s| read.volume[s] && needs_volume[s]),
+            log_range: [0, 1].map(|s| read.log_range[s] && needs_log_range[s]),
+        };
+        let same_alphas = |long: &[Ema], short: &[Ema]| {
+            long.iter()
+                .zip(short)
+                .all(|(l, s)| l.alpha().to_bits() == s.alpha().to_bits())
+        };
+        let both = |u: [bool; 2]| u[0] && u[1];
+        self.short_copies_long = [
+            both(update.close) && same_alphas(&self.close[0], &self.close[1]),
+            both(update.volume) && same_alphas(&self.volume[..1], &self.volume[1..]),
+            both(update.log_range) && same_alphas(&self.log_range[..1], &self.log_range[1..]),
+        ];
+        self.read = read;
+        self.update = update;
+    }
 }
 
 /// Output of one run.
@@ -94,12 +153,7 @@ pub struct Engine<'a> {
     pnl_cumsum: f64,
     pnl_cummax: f64,
     trading_enabled: [bool; 2],
-    needs_volume_ema: [bool; 2],
-    needs_log_range_ema: [bool; 2],
     needs_volatility_1h: bool,
-    /// Sides the orchestrator trades (TWEL > 0 and n_positions > 0 in the global params). It
-    /// reads no EMA of another side, so those are not updated.
-    side_live: [bool; 2],
     last_hour_boundary: i64,
     effective_n_positions: [usize; 2],
     /// Orders are first placed after this many minutes (and not before `guard`, a timestamp).
@@ -247,13 +301,7 @@ impl<'a> Engine<'a> {
             let m = master.side(pside);
             m.total_wallet_exposure_limit > 0.0 && m.n_positions > 0
         });
-        let both_live = side_live[0] && side_live[1];
-        let same_alphas = |long: &[Ema], short: &[Ema]| {
-            long.iter()
-                .zip(short)
-                .all(|(l, s)| l.alpha().to_bits() == s.alpha().to_bits())
-        };
-        let emas = (0..n_coins)
+        let mut emas: Vec<CoinEmas> = (0..n_coins)
             .map(|i| {
                 let col = columns[i];
                 let k0 = ranges[i].first;
@@ -288,20 +336,13 @@ impl<'a> Engine<'a> {
                     Ema::new(master.long.filter_volatility_ema_span, 0.0),
                     Ema::new(master.short.filter_volatility_ema_span, 0.0),
                 ];
-                let short_copies_long = [
-                    both_live && same_alphas(&close[0], &close[1]),
-                    both_live
-                        && needs_volume_ema == [true, true]
-                        && same_alphas(&volume[..1], &volume[1..]),
-                    both_live
-                        && needs_log_range_ema == [true, true]
-                        && same_alphas(&log_range[..1], &log_range[1..]),
-                ];
                 CoinEmas {
                     close,
                     volume,
                     log_range,
-                    short_copies_long,
+                    read: EmaUpdates::default(),
+                    update: EmaUpdates::default(),
+                    short_copies_long: [false; 3],
                     volatility_1h: [
                         Ema::new(b.long.entry_volatility_ema_span_hours, 0.0),
                         Ema::new(b.short.entry_volatility_ema_span_hours, 0.0),
@@ -323,6 +364,9 @@ impl<'a> Engine<'a> {
         // here; the per-minute values are checked on every call (`validate_dynamic`).
         validate_static(&input).map_err(|e| e.to_string())?;
         let ema_slots = EmaSlots::resolve_all(&input);
+        for (coin, slots) in emas.iter_mut().zip(&ema_slots) {
+            coin.plan_updates(slots, side_live, needs_volume_ema, needs_log_range_ema);
+        }
         let volatility_slots = bot_params.iter().map(volatility_slots).collect();
         let mut engine = Engine {
             data,
@@ -345,10 +389,7 @@ impl<'a> Engine<'a> {
             pnl_cumsum: 0.0,
             pnl_cummax: 0.0,
             trading_enabled,
-            needs_volume_ema,
-            needs_log_range_ema,
             needs_volatility_1h,
-            side_live,
             last_hour_boundary: params.first_timestamp_ms.div_euclid(HOUR_MS) * HOUR_MS,
             effective_n_positions: [0, 0],
             warm: 1,
@@ -644,11 +685,8 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let emas = &mut self.emas[i];
-            let copy = emas.short_copies_long;
-            for s in 0..2 {
-                if !self.side_live[s] {
-                    continue;
-                }
+            let (update, copy) = (emas.update, emas.short_copies_long);
+            for s in (0..2).filter(|&s| update.close[s]) {
                 if s == 1 && copy[0] {
                     emas.close[1] = emas.close[0];
                 } else {
@@ -657,23 +695,22 @@ impl<'a> Engine<'a> {
                     }
                 }
             }
-            let wants = |needs: [bool; 2], s: usize| needs[s] && self.side_live[s];
-            if wants(self.needs_volume_ema, 0) || wants(self.needs_volume_ema, 1) {
+            if update.volume != [false, false] {
                 let qv = quote_volume(h, l, c, v);
-                for s in 0..2 {
+                for s in (0..2).filter(|&s| update.volume[s]) {
                     if s == 1 && copy[1] {
                         emas.volume[1] = emas.volume[0];
-                    } else if wants(self.needs_volume_ema, s) {
+                    } else {
                         emas.volume[s].update(qv);
                     }
                 }
             }
-            if wants(self.needs_log_range_ema, 0) || wants(self.needs_log_range_ema, 1) {
+            if update.log_range != [false, false] {
                 let lr = log_range(h, l);
-                for s in 0..2 {
+                for s in (0..2).filter(|&s| update.log_range[s]) {
                     if s == 1 && copy[2] {
                         emas.log_range[1] = emas.log_range[0];
-                    } else if wants(self.needs_log_range_ema, s) {
+                    } else {
                         emas.log_range[s].update(lr);
                     }
                 }
@@ -929,15 +966,20 @@ impl<'a> Engine<'a> {
             sym.tradable = tradable;
             sym.next_candle = next_candle;
             sym.effective_min_cost = (ex.min_qty * close * ex.c_mult).max(ex.min_cost);
-            for (slot, (pside, j)) in [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]
-                .into_iter()
-                .enumerate()
-            {
-                sym.emas.m1.close[slot].1 = emas.close[pside][j].value();
+            // Only the entries the orchestrator reads (each value is a division).
+            let read = emas.read;
+            for s in (0..2).filter(|&s| read.close[s]) {
+                for j in 0..3 {
+                    sym.emas.m1.close[3 * s + j].1 = emas.close[s][j].value();
+                }
             }
             for s in 0..2 {
-                sym.emas.m1.volume[s].1 = emas.volume[s].value();
-                sym.emas.m1.log_range[s].1 = emas.log_range[s].value();
+                if read.volume[s] {
+                    sym.emas.m1.volume[s].1 = emas.volume[s].value();
+                }
+                if read.log_range[s] {
+                    sym.emas.m1.log_range[s].1 = emas.log_range[s].value();
+                }
             }
             for (s, slot) in self.volatility_slots[i].into_iter().enumerate() {
                 if let Some(slot) = slot {
