@@ -173,8 +173,12 @@ pub struct Engine<'a> {
     /// the balance and allowances (checked every minute: a BTC re-mark moves them), so
     /// `validate_dynamic` can only find something new after a fill.
     revalidate: bool,
-    /// Scratch: coins that may get orders this minute.
+    /// Coins that may get orders, this minute and the last (the dynamic WEL is rewritten only
+    /// when they change).
     eligible: Vec<bool>,
+    last_eligible: Vec<bool>,
+    /// Sides the orchestrator trades: TWEL > 0 and n_positions > 0 in the global parameters.
+    side_traded: [bool; 2],
     fills: Vec<Fill>,
     equity: Vec<[f64; 4]>,
     twe_net: Vec<f64>,
@@ -402,6 +406,8 @@ impl<'a> Engine<'a> {
             workspace: Workspace::default(),
             revalidate: true,
             eligible: Vec::with_capacity(n_coins),
+            last_eligible: Vec::with_capacity(n_coins),
+            side_traded: side_live,
             fills: Vec::new(),
             equity: Vec::new(),
             twe_net: Vec::new(),
@@ -810,16 +816,21 @@ impl<'a> Engine<'a> {
         eligible.clear();
         eligible.extend((0..self.n_coins).map(|i| self.tradeable_for_orders(i, k)));
         let n_eligible = eligible.iter().filter(|&&e| e).count();
-        let any = self.apply_dynamic_wel(&eligible, n_eligible);
-        self.eligible = eligible;
-        any
-    }
-
-    /// Sets the dynamic WEL of the eligible coins; false when none is eligible.
-    fn apply_dynamic_wel(&mut self, eligible: &[bool], n_eligible: usize) -> bool {
         if n_eligible == 0 {
+            self.eligible = eligible;
             return false;
         }
+        // Same eligible coins as last minute: the same values would be written again.
+        if eligible != self.last_eligible {
+            self.apply_dynamic_wel(&eligible, n_eligible);
+            self.last_eligible.clone_from(&eligible);
+        }
+        self.eligible = eligible;
+        true
+    }
+
+    /// Effective n_positions per side and the dynamic WEL of the eligible coins (n ≥ 1).
+    fn apply_dynamic_wel(&mut self, eligible: &[bool], n_eligible: usize) {
         for pside in Pside::BOTH {
             let s = pside.index();
             let m = self.master.side(pside);
@@ -836,7 +847,6 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        true
     }
 
     /// The one bot parameter that changes during a run, kept equal in `bot` and `input`.
@@ -941,6 +951,10 @@ impl<'a> Engine<'a> {
                 None
             };
             let modes = Pside::BOTH.map(|pside| {
+                if !self.side_traded[pside.index()] {
+                    // The orchestrator treats every symbol of an untraded side as manual.
+                    return None;
+                }
                 let has_position = self.positions[i][pside.index()].size != 0.0;
                 if has_position
                     && ((range.delisted && k >= range.last) || (!range.delisted && !range.valid(k)))
