@@ -33,7 +33,7 @@ use crate::types::{
 pub use error::OrchestratorError;
 pub use input::{Mode, OrchestratorInput, SymbolInput};
 pub use output::{Diagnostics, IdealOrder, OrchestratorOutput, Warning};
-pub use workspace::Workspace;
+pub(crate) use workspace::Workspace;
 
 use ema_slots::value_at;
 pub(crate) use ema_slots::EmaSlots;
