@@ -54,9 +54,6 @@ struct CoinEmas {
     /// some): see [`CoinEmas::plan_updates`].
     read: EmaUpdates,
     update: EmaUpdates,
-    /// The short side's EMAs always equal the long side's (same spans and seeds, updated
-    /// together): they are copied instead of computed. Close EMAs, volume, log range.
-    short_copies_long: [bool; 3],
     /// High/low of the last completed hour, kept until a newer hour has candles.
     hour_bucket: Option<(f64, f64)>,
     hour_bucket_fresh: bool,
@@ -74,8 +71,9 @@ impl CoinEmas {
     /// Updates only the EMAs the orchestrator reads: the entries the slots of a traded side
     /// point at (the orchestrator reads nothing of a side without TWEL or positions). A side
     /// may read the other side's entry when their spans coincide (first match), so this goes
-    /// by the resolved slots, not by side. Compat mode's frozen EMAs (`needs_*` false) stay
-    /// frozen. The input lists follow `build_input_skeleton`: `m1.close` holds the long
+    /// by the resolved slots, not by side (when both sides' spans are equal, only the long
+    /// side's EMAs are kept). Compat mode's frozen EMAs (`needs_*` false) stay frozen. The
+    /// input lists follow `build_input_skeleton`: `m1.close` holds the long
     /// side's three spans then the short side's, `m1.volume` and `m1.log_range` long, short.
     fn plan_updates(
         &mut self,
@@ -96,24 +94,12 @@ impl CoinEmas {
                 read.log_range[slot] = true;
             }
         }
-        let update = EmaUpdates {
+        self.update = EmaUpdates {
             close: read.close,
             volume: [0, 1].map(|s| read.volume[s] && needs_volume[s]),
             log_range: [0, 1].map(|s| read.log_range[s] && needs_log_range[s]),
         };
-        let same_alphas = |long: &[Ema], short: &[Ema]| {
-            long.iter()
-                .zip(short)
-                .all(|(l, s)| l.alpha().to_bits() == s.alpha().to_bits())
-        };
-        let both = |u: [bool; 2]| u[0] && u[1];
-        self.short_copies_long = [
-            both(update.close) && same_alphas(&self.close[0], &self.close[1]),
-            both(update.volume) && same_alphas(&self.volume[..1], &self.volume[1..]),
-            both(update.log_range) && same_alphas(&self.log_range[..1], &self.log_range[1..]),
-        ];
         self.read = read;
-        self.update = update;
     }
 }
 
@@ -346,7 +332,6 @@ impl<'a> Engine<'a> {
                     log_range,
                     read: EmaUpdates::default(),
                     update: EmaUpdates::default(),
-                    short_copies_long: [false; 3],
                     volatility_1h: [
                         Ema::new(b.long.entry_volatility_ema_span_hours, 0.0),
                         Ema::new(b.short.entry_volatility_ema_span_hours, 0.0),
@@ -365,7 +350,7 @@ impl<'a> Engine<'a> {
         );
         let input = build_input_skeleton(bot_params, exchange_params, &master, params);
         // Parameters never change during a run (the dynamic WEL stays finite): checked once
-        // here; the per-minute values are checked on every call (`validate_dynamic`).
+        // here; the per-minute values are checked in `place_orders` (see `revalidate`).
         validate_static(&input).map_err(|e| e.to_string())?;
         let ema_slots = EmaSlots::resolve_all(&input);
         for (coin, slots) in emas.iter_mut().zip(&ema_slots) {
@@ -691,34 +676,22 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let emas = &mut self.emas[i];
-            let (update, copy) = (emas.update, emas.short_copies_long);
+            let update = emas.update;
             for s in (0..2).filter(|&s| update.close[s]) {
-                if s == 1 && copy[0] {
-                    emas.close[1] = emas.close[0];
-                } else {
-                    for e in emas.close[s].iter_mut() {
-                        e.update(c);
-                    }
+                for e in emas.close[s].iter_mut() {
+                    e.update(c);
                 }
             }
             if update.volume != [false, false] {
                 let qv = quote_volume(h, l, c, v);
                 for s in (0..2).filter(|&s| update.volume[s]) {
-                    if s == 1 && copy[1] {
-                        emas.volume[1] = emas.volume[0];
-                    } else {
-                        emas.volume[s].update(qv);
-                    }
+                    emas.volume[s].update(qv);
                 }
             }
             if update.log_range != [false, false] {
                 let lr = log_range(h, l);
                 for s in (0..2).filter(|&s| update.log_range[s]) {
-                    if s == 1 && copy[2] {
-                        emas.log_range[1] = emas.log_range[0];
-                    } else {
-                        emas.log_range[s].update(lr);
-                    }
+                    emas.log_range[s].update(lr);
                 }
             }
         }
