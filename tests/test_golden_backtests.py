@@ -107,3 +107,40 @@ def test_fixed_mode_trades_the_same_markets_sensibly(run: str) -> None:
     # forager runs rank by volatility in fixed mode (EMAs never frozen), so the traded set may differ
     assert {row[2] for row in fills} <= {"ADA", "BNB", "BTC", "ETH", "SOL", "XRP"}
     assert compat_usd["gain"] is not None
+
+
+# ---- fixed mode: exact regression digests --------------------------------------------------
+# Fixed mode has no reference to compare with, so its outputs are pinned by digests of our own
+# results (fills, equity series, both analyses). They guard performance work, which must not
+# change one bit. A deliberate behaviour change in fixed mode regenerates them with
+# `.venv/bin/python tests/test_golden_backtests.py --write-fixed-digests` (say why in the commit).
+FIXED_DIGESTS = GOLDEN_DIR.parent / "fixed_mode_digests.json"
+
+
+def _digest(result) -> dict[str, str | int]:
+    fills, equities, analysis_usd, analysis_btc = result
+    rows = [[x.item() if hasattr(x, "item") else x for x in row] for row in fills]
+    text = json.dumps(rows)  # floats as repr: exact round trip
+    return {
+        "n_fills": len(rows),
+        "fills": hashlib.sha256(text.encode()).hexdigest(),
+        "equities": _sha256(equities),
+        "analysis_usd": hashlib.sha256(json.dumps(analysis_usd, sort_keys=True).encode()).hexdigest(),
+        "analysis_btc": hashlib.sha256(json.dumps(analysis_btc, sort_keys=True).encode()).hexdigest(),
+    }
+
+
+@pytest.mark.parametrize("run", RUNS)
+def test_fixed_mode_outputs_are_unchanged(run: str) -> None:
+    want = json.loads(FIXED_DIGESTS.read_text())[run]
+    assert _digest(_run(run, False)) == want
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--write-fixed-digests"]:
+        sys.exit("usage: tests/test_golden_backtests.py --write-fixed-digests")
+    digests = {run: _digest(_run(run, False)) for run in RUNS}
+    FIXED_DIGESTS.write_text(json.dumps(digests, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {FIXED_DIGESTS}")

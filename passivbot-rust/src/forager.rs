@@ -64,19 +64,46 @@ pub fn select_coin_indices(
     volatility_drop_pct: f64,
     require_forager: bool,
 ) -> Vec<usize> {
-    let mut candidates: Vec<ForagerFeature> =
-        features.iter().filter(|f| f.enabled).copied().collect();
+    let mut selected = Vec::new();
+    select_coin_indices_into(
+        features,
+        max_positions,
+        volume_drop_pct,
+        volatility_drop_pct,
+        require_forager,
+        &mut Vec::new(),
+        &mut selected,
+    );
+    selected
+}
+
+/// [`select_coin_indices`] with caller-owned buffers (`candidates` is scratch, `selected` is
+/// cleared and receives the result): the orchestrator ranks every minute of a backtest.
+pub fn select_coin_indices_into(
+    features: &[ForagerFeature],
+    max_positions: usize,
+    volume_drop_pct: f64,
+    volatility_drop_pct: f64,
+    require_forager: bool,
+    candidates: &mut Vec<ForagerFeature>,
+    selected: &mut Vec<usize>,
+) {
+    candidates.clear();
+    candidates.extend(features.iter().filter(|f| f.enabled));
+    selected.clear();
     if !require_forager || candidates.is_empty() {
-        return candidates.iter().map(|f| f.index).collect();
+        selected.extend(candidates.iter().map(|f| f.index));
+        return;
     }
     let max_positions = max_positions.max(1);
     let volume_drop = clamp_pct(volume_drop_pct);
     let volatility_drop = clamp_pct(volatility_drop_pct);
 
-    // Volume stage: keep the most liquid.
+    // Volume stage: keep the most liquid. Only the kept set matters (the next stage re-ranks),
+    // and the ranking is a total order, so a partial selection keeps exactly the same coins.
     let keep = stage_keep(candidates.len(), volume_drop, max_positions);
     if keep < candidates.len() {
-        candidates.sort_by(by_volume);
+        candidates.select_nth_unstable_by(keep - 1, by_volume);
         candidates.truncate(keep);
     }
 
@@ -84,12 +111,13 @@ pub fn select_coin_indices(
     let keep = stage_keep(candidates.len(), volatility_drop, max_positions);
     let drop_n = candidates.len() - keep;
     candidates.sort_by(by_volatility);
-    candidates
-        .iter()
-        .skip(drop_n)
-        .take(max_positions)
-        .map(|f| f.index)
-        .collect()
+    selected.extend(
+        candidates
+            .iter()
+            .skip(drop_n)
+            .take(max_positions)
+            .map(|f| f.index),
+    );
 }
 
 #[cfg(test)]

@@ -7,10 +7,13 @@ use crate::math::{
     calc_auto_unstuck_allowance, calc_new_psize_pprice, calc_pnl, calc_wallet_exposure, round_,
     wel_with_allowance,
 };
-use crate::orchestrator::compute_ideal_orders;
 use crate::orchestrator::input::{
     EmaInput, EmaSeries, GlobalBotParams, GlobalInput, Mode, NextCandle, OrchestratorInput,
     SideInput, SymbolInput,
+};
+use crate::orchestrator::{
+    compute_into, validate_balance, validate_dynamic, validate_static, EmaSlots, IdealOrder,
+    Workspace,
 };
 use crate::types::{
     BotParamsPair, ExchangeParams, Fill, Order, OrderBook, OrderKind, OrderType, Position, Pside,
@@ -47,9 +50,57 @@ struct CoinEmas {
     volume: [Ema; 2],
     log_range: [Ema; 2],
     volatility_1h: [Ema; 2],
+    /// Which EMAs the orchestrator reads, and which of those are updated (compat mode freezes
+    /// some): see [`CoinEmas::plan_updates`].
+    read: EmaUpdates,
+    update: EmaUpdates,
     /// High/low of the last completed hour, kept until a newer hour has candles.
     hour_bucket: Option<(f64, f64)>,
     hour_bucket_fresh: bool,
+}
+
+/// Per side: the close EMAs, the volume EMA, the log-range EMA.
+#[derive(Debug, Clone, Copy, Default)]
+struct EmaUpdates {
+    close: [bool; 2],
+    volume: [bool; 2],
+    log_range: [bool; 2],
+}
+
+impl CoinEmas {
+    /// Updates only the EMAs the orchestrator reads: the entries the slots of a traded side
+    /// point at (the orchestrator reads nothing of a side without TWEL or positions). A side
+    /// may read the other side's entry when their spans coincide (first match), so this goes
+    /// by the resolved slots, not by side (when both sides' spans are equal, only the long
+    /// side's EMAs are kept). Compat mode's frozen EMAs (`needs_*` false) stay frozen. The
+    /// input lists follow `build_input_skeleton`: `m1.close` holds the long
+    /// side's three spans then the short side's, `m1.volume` and `m1.log_range` long, short.
+    fn plan_updates(
+        &mut self,
+        slots: &EmaSlots,
+        side_live: [bool; 2],
+        needs_volume: [bool; 2],
+        needs_log_range: [bool; 2],
+    ) {
+        let mut read = EmaUpdates::default();
+        for s in (0..2).filter(|&s| side_live[s]) {
+            for slot in slots.close[s].into_iter().flatten() {
+                read.close[slot / 3] = true;
+            }
+            if let Some(slot) = slots.volume[s] {
+                read.volume[slot] = true;
+            }
+            if let Some(slot) = slots.log_range[s] {
+                read.log_range[slot] = true;
+            }
+        }
+        self.update = EmaUpdates {
+            close: read.close,
+            volume: [0, 1].map(|s| read.volume[s] && needs_volume[s]),
+            log_range: [0, 1].map(|s| read.log_range[s] && needs_log_range[s]),
+        };
+        self.read = read;
+    }
 }
 
 /// Output of one run.
@@ -88,15 +139,32 @@ pub struct Engine<'a> {
     pnl_cumsum: f64,
     pnl_cummax: f64,
     trading_enabled: [bool; 2],
-    needs_volume_ema: [bool; 2],
-    needs_log_range_ema: [bool; 2],
     needs_volatility_1h: bool,
     last_hour_boundary: i64,
     effective_n_positions: [usize; 2],
     /// Orders are first placed after this many minutes (and not before `guard`, a timestamp).
     warm: usize,
     guard: i64,
+    /// The orchestrator input, updated in place every minute; its bot parameters are kept
+    /// equal to `bot` (only the dynamic WEL changes).
     input: OrchestratorInput,
+    /// Positions of the EMAs in `input` (static: resolved once).
+    ema_slots: Vec<EmaSlots>,
+    /// Per coin and side: the slot of its 1h volatility EMA in `input` (spans > 0 only).
+    volatility_slots: Vec<[Option<usize>; 2]>,
+    /// The orchestrator's reusable buffers.
+    workspace: Workspace,
+    /// A fill changed positions or realised PnL since the last full input check. The other
+    /// per-minute inputs come from candles checked at construction (finite, in range), or are
+    /// the balance and allowances (checked every minute: a BTC re-mark moves them), so
+    /// `validate_dynamic` can only find something new after a fill.
+    revalidate: bool,
+    /// Coins that may get orders, this minute and the last (the dynamic WEL is rewritten only
+    /// when they change).
+    eligible: Vec<bool>,
+    last_eligible: Vec<bool>,
+    /// Sides the orchestrator trades: TWEL > 0 and n_positions > 0 in the global parameters.
+    side_traded: [bool; 2],
     fills: Vec<Fill>,
     equity: Vec<[f64; 4]>,
     twe_net: Vec<f64>,
@@ -219,7 +287,11 @@ impl<'a> Engine<'a> {
             })
             .collect();
 
-        let emas = (0..n_coins)
+        let side_live = [Pside::Long, Pside::Short].map(|pside| {
+            let m = master.side(pside);
+            m.total_wallet_exposure_limit > 0.0 && m.n_positions > 0
+        });
+        let mut emas: Vec<CoinEmas> = (0..n_coins)
             .map(|i| {
                 let col = columns[i];
                 let k0 = ranges[i].first;
@@ -240,16 +312,21 @@ impl<'a> Engine<'a> {
                     ];
                     spans.map(|s| Ema::new(s, close_seed))
                 };
+                let close = [close_emas(&b.long), close_emas(&b.short)];
+                let volume = [
+                    Ema::new(master.long.filter_volume_ema_span, volume_seed),
+                    Ema::new(master.short.filter_volume_ema_span, volume_seed),
+                ];
+                let log_range = [
+                    Ema::new(master.long.filter_volatility_ema_span, 0.0),
+                    Ema::new(master.short.filter_volatility_ema_span, 0.0),
+                ];
                 CoinEmas {
-                    close: [close_emas(&b.long), close_emas(&b.short)],
-                    volume: [
-                        Ema::new(master.long.filter_volume_ema_span, volume_seed),
-                        Ema::new(master.short.filter_volume_ema_span, volume_seed),
-                    ],
-                    log_range: [
-                        Ema::new(master.long.filter_volatility_ema_span, 0.0),
-                        Ema::new(master.short.filter_volatility_ema_span, 0.0),
-                    ],
+                    close,
+                    volume,
+                    log_range,
+                    read: EmaUpdates::default(),
+                    update: EmaUpdates::default(),
                     volatility_1h: [
                         Ema::new(b.long.entry_volatility_ema_span_hours, 0.0),
                         Ema::new(b.short.entry_volatility_ema_span_hours, 0.0),
@@ -267,6 +344,14 @@ impl<'a> Engine<'a> {
             params.btc_collateral_ltv_cap,
         );
         let input = build_input_skeleton(bot_params, exchange_params, &master, params);
+        // Parameters never change during a run (the dynamic WEL stays finite): checked once
+        // here; the per-minute values are checked in `place_orders` (see `revalidate`).
+        validate_static(&input).map_err(|e| e.to_string())?;
+        let ema_slots = EmaSlots::resolve_all(&input);
+        for (coin, slots) in emas.iter_mut().zip(&ema_slots) {
+            coin.plan_updates(slots, side_live, needs_volume_ema, needs_log_range_ema);
+        }
+        let volatility_slots = bot_params.iter().map(volatility_slots).collect();
         let mut engine = Engine {
             data,
             btc_usd,
@@ -288,8 +373,6 @@ impl<'a> Engine<'a> {
             pnl_cumsum: 0.0,
             pnl_cummax: 0.0,
             trading_enabled,
-            needs_volume_ema,
-            needs_log_range_ema,
             needs_volatility_1h,
             last_hour_boundary: params.first_timestamp_ms.div_euclid(HOUR_MS) * HOUR_MS,
             effective_n_positions: [0, 0],
@@ -298,6 +381,13 @@ impl<'a> Engine<'a> {
                 .requested_start_timestamp_ms
                 .max(params.first_timestamp_ms),
             input,
+            ema_slots,
+            volatility_slots,
+            workspace: Workspace::default(),
+            revalidate: true,
+            eligible: Vec::with_capacity(n_coins),
+            last_eligible: Vec::with_capacity(n_coins),
+            side_traded: side_live,
             fills: Vec::new(),
             equity: Vec::new(),
             twe_net: Vec::new(),
@@ -400,25 +490,29 @@ impl<'a> Engine<'a> {
                 if !self.ranges[i].tradeable(k) {
                     continue;
                 }
-                let open = &self.open[i][pside.index()];
-                if open.closes.is_empty() && open.entries.is_empty() {
+                let s = pside.index();
+                if self.open[i][s].closes.is_empty() && self.open[i][s].entries.is_empty() {
                     continue;
                 }
                 let col = self.columns[i];
                 let (high, low) = (self.data.high(k, col), self.data.low(k, col));
                 let crosses = |o: &RestingOrder| order_fills(o.order.qty, o.order.price, high, low);
-                let closes: Vec<RestingOrder> =
-                    open.closes.iter().copied().filter(crosses).collect();
-                let entries: Vec<RestingOrder> =
-                    open.entries.iter().copied().filter(crosses).collect();
-                for c in closes {
-                    if self.positions[i][pside.index()].size == 0.0 {
+                // Fills never change the resting orders, so they are read by index in place.
+                for j in 0..self.open[i][s].closes.len() {
+                    let c = self.open[i][s].closes[j];
+                    if !crosses(&c) {
+                        continue;
+                    }
+                    if self.positions[i][s].size == 0.0 {
                         break;
                     }
                     self.apply_close(k, i, pside, c.order, self.fee_rate(&c));
                 }
-                for e in entries {
-                    self.apply_entry(k, i, pside, e.order, self.fee_rate(&e));
+                for j in 0..self.open[i][s].entries.len() {
+                    let e = self.open[i][s].entries[j];
+                    if crosses(&e) {
+                        self.apply_entry(k, i, pside, e.order, self.fee_rate(&e));
+                    }
                 }
             }
         }
@@ -492,6 +586,7 @@ impl<'a> Engine<'a> {
         let btc_price = self.btc_usd[k];
         let fee_paid = -qty.abs() * price * ex.c_mult * fee_rate;
         self.wallet.apply_fill(fee_paid, pnl, btc_price);
+        self.revalidate = true;
         self.filled_this_minute[i][pside.index()] = true;
         let pos = self.positions[i][pside.index()];
         let balance = self.wallet.usd_total;
@@ -576,18 +671,21 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let emas = &mut self.emas[i];
-            for side in &mut emas.close {
-                for e in side.iter_mut() {
+            let update = emas.update;
+            for s in (0..2).filter(|&s| update.close[s]) {
+                for e in emas.close[s].iter_mut() {
                     e.update(c);
                 }
             }
-            let qv = quote_volume(h, l, c, v);
-            let lr = log_range(h, l);
-            for s in 0..2 {
-                if self.needs_volume_ema[s] {
+            if update.volume != [false, false] {
+                let qv = quote_volume(h, l, c, v);
+                for s in (0..2).filter(|&s| update.volume[s]) {
                     emas.volume[s].update(qv);
                 }
-                if self.needs_log_range_ema[s] {
+            }
+            if update.log_range != [false, false] {
+                let lr = log_range(h, l);
+                for s in (0..2).filter(|&s| update.log_range[s]) {
                     emas.log_range[s].update(lr);
                 }
             }
@@ -682,32 +780,53 @@ impl<'a> Engine<'a> {
 
     /// Dynamic WEL = TWEL / min(n_positions, #tradeable coins) (§8.5). False when no coin trades.
     fn update_effective_n_positions(&mut self, k: usize) -> bool {
-        let eligible: Vec<usize> = (0..self.n_coins)
-            .filter(|&i| self.tradeable_for_orders(i, k))
-            .collect();
-        if eligible.is_empty() {
+        let mut eligible = std::mem::take(&mut self.eligible);
+        eligible.clear();
+        eligible.extend((0..self.n_coins).map(|i| self.tradeable_for_orders(i, k)));
+        let n_eligible = eligible.iter().filter(|&&e| e).count();
+        if n_eligible == 0 {
+            self.eligible = eligible;
             return false;
         }
+        // Same eligible coins as last minute: the same values would be written again.
+        if eligible != self.last_eligible {
+            self.apply_dynamic_wel(&eligible, n_eligible);
+            self.last_eligible.clone_from(&eligible);
+        }
+        self.eligible = eligible;
+        true
+    }
+
+    /// Effective n_positions per side and the dynamic WEL of the eligible coins (n ≥ 1).
+    fn apply_dynamic_wel(&mut self, eligible: &[bool], n_eligible: usize) {
         for pside in Pside::BOTH {
             let s = pside.index();
             let m = self.master.side(pside);
-            let enp = m.n_positions.min(eligible.len());
+            let enp = m.n_positions.min(n_eligible);
             self.effective_n_positions[s] = enp;
             let wel = if enp > 0 {
                 m.total_wallet_exposure_limit / enp as f64
             } else {
                 0.0
             };
-            for &i in &eligible {
-                if self.original_wel[i][s] < 0.0 {
-                    match pside {
-                        Pside::Long => self.bot[i].long.wallet_exposure_limit = wel,
-                        Pside::Short => self.bot[i].short.wallet_exposure_limit = wel,
-                    }
+            for (i, &is_eligible) in eligible.iter().enumerate() {
+                if is_eligible && self.original_wel[i][s] < 0.0 {
+                    self.set_wallet_exposure_limit(i, pside, wel);
                 }
             }
         }
-        true
+    }
+
+    /// The one bot parameter that changes during a run, kept equal in `bot` and `input`.
+    fn set_wallet_exposure_limit(&mut self, i: usize, pside: Pside, wel: f64) {
+        match pside {
+            Pside::Long => self.bot[i].long.wallet_exposure_limit = wel,
+            Pside::Short => self.bot[i].short.wallet_exposure_limit = wel,
+        }
+        self.input.symbols[i]
+            .side_mut(pside)
+            .bot_params
+            .wallet_exposure_limit = wel;
     }
 
     /// Fixed mode stops placing orders on a coin's last minute when its data ends early.
@@ -719,15 +838,22 @@ impl<'a> Engine<'a> {
 
     fn place_orders(&mut self, k: usize) -> Result<(), String> {
         self.refresh_input(k);
-        let output = compute_ideal_orders(&self.input)
-            .map_err(|e| format!("minute {k} (timestamp {}): {e}", self.ts(k)))?;
+        let revalidate = std::mem::take(&mut self.revalidate);
+        (if revalidate {
+            validate_dynamic(&self.input)
+        } else {
+            validate_balance(&self.input)
+        })
+        .and_then(|()| compute_into(&self.input, &self.ema_slots, &mut self.workspace))
+        .map_err(|e| format!("minute {k} (timestamp {}): {e}", self.ts(k)))?;
         for pair in self.open.iter_mut() {
             for side in pair.iter_mut() {
                 side.closes.clear();
                 side.entries.clear();
             }
         }
-        for o in output.orders {
+        for o in &self.workspace.orders {
+            let o: IdealOrder = *o;
             let book = self.input.symbols[o.symbol_idx].order_book;
             let marketable =
                 (o.qty > 0.0 && o.price > book.ask) || (o.qty < 0.0 && o.price < book.bid);
@@ -792,8 +918,11 @@ impl<'a> Engine<'a> {
             } else {
                 None
             };
-            let vol_slots = self.volatility_slots(i);
             let modes = Pside::BOTH.map(|pside| {
+                if !self.side_traded[pside.index()] {
+                    // The orchestrator treats every symbol of an untraded side as manual.
+                    return None;
+                }
                 let has_position = self.positions[i][pside.index()].size != 0.0;
                 if has_position
                     && ((range.delisted && k >= range.last) || (!range.delisted && !range.valid(k)))
@@ -819,18 +948,25 @@ impl<'a> Engine<'a> {
             sym.tradable = tradable;
             sym.next_candle = next_candle;
             sym.effective_min_cost = (ex.min_qty * close * ex.c_mult).max(ex.min_cost);
-            for (slot, (pside, j)) in [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]
-                .into_iter()
-                .enumerate()
-            {
-                sym.emas.m1.close[slot].1 = emas.close[pside][j].value();
+            // Only the entries the orchestrator reads (each value is a division).
+            let read = emas.read;
+            for s in (0..2).filter(|&s| read.close[s]) {
+                for j in 0..3 {
+                    sym.emas.m1.close[3 * s + j].1 = emas.close[s][j].value();
+                }
             }
             for s in 0..2 {
-                sym.emas.m1.volume[s].1 = emas.volume[s].value();
-                sym.emas.m1.log_range[s].1 = emas.log_range[s].value();
+                if read.volume[s] {
+                    sym.emas.m1.volume[s].1 = emas.volume[s].value();
+                }
+                if read.log_range[s] {
+                    sym.emas.m1.log_range[s].1 = emas.log_range[s].value();
+                }
             }
-            for (slot, s) in vol_slots.into_iter().enumerate() {
-                sym.emas.h1.log_range[slot].1 = emas.volatility_1h[s].value();
+            for (s, slot) in self.volatility_slots[i].into_iter().enumerate() {
+                if let Some(slot) = slot {
+                    sym.emas.h1.log_range[slot].1 = emas.volatility_1h[s].value();
+                }
             }
             for pside in Pside::BOTH {
                 let s = pside.index();
@@ -838,22 +974,8 @@ impl<'a> Engine<'a> {
                 side.mode = modes[s];
                 side.position = self.positions[i][s];
                 side.trailing = self.trailing[i][s];
-                side.bot_params = *self.bot[i].side(pside);
             }
         }
-    }
-
-    /// Sides whose 1h volatility EMA is passed to the orchestrator (those with a positive span).
-    fn volatility_slots(&self, i: usize) -> Vec<usize> {
-        let b = &self.bot[i];
-        [
-            (0, b.long.entry_volatility_ema_span_hours),
-            (1, b.short.entry_volatility_ema_span_hours),
-        ]
-        .into_iter()
-        .filter(|(_, span)| *span > 0.0)
-        .map(|(s, _)| s)
-        .collect()
     }
 
     fn passes_min_cost(&self, i: usize, pside: Pside, balance: f64, close: f64) -> bool {
@@ -896,6 +1018,22 @@ impl<'a> Engine<'a> {
         let (twe_long, twe_short) = self.total_exposures(self.wallet.usd_total);
         self.twe_net.push(twe_long - twe_short);
     }
+}
+
+/// Per side, the position of its 1h volatility EMA in the skeleton's `h1.log_range`: the sides
+/// with a positive span, in side order (as `build_input_skeleton` lists them).
+fn volatility_slots(b: &BotParamsPair) -> [Option<usize>; 2] {
+    let mut next = 0;
+    [
+        b.long.entry_volatility_ema_span_hours,
+        b.short.entry_volatility_ema_span_hours,
+    ]
+    .map(|span| {
+        (span > 0.0).then(|| {
+            next += 1;
+            next - 1
+        })
+    })
 }
 
 /// The orchestrator input with every static field set; `refresh_input` updates the rest.
@@ -1003,11 +1141,13 @@ impl Engine<'_> {
     }
 
     pub(crate) fn set_realised_pnl(&mut self, cumsum: f64, cummax: f64) {
+        self.revalidate = true;
         self.pnl_cumsum = cumsum;
         self.pnl_cummax = cummax;
     }
 
     pub(crate) fn set_position(&mut self, coin: usize, side: usize, size: f64, price: f64) {
+        self.revalidate = true;
         self.positions[coin][side] = Position { size, price };
     }
 

@@ -491,3 +491,77 @@ fn unstuck_realises_small_losses_within_the_allowance_then_stops() {
         "unstucking must stop once the allowance is used"
     );
 }
+
+// The engine checks parameters once at construction and the per-minute inputs only after
+// something that can change them (a fill, a BTC re-mark): a bad state is still refused at the
+// first minute it appears, naming the field, and a bad parameter before the run starts.
+#[test]
+fn bad_inputs_are_refused_at_construction_or_at_the_first_minute_they_appear() {
+    let (data, n) = array(&[vec![flat(100.0); 6]]);
+    let btc = vec![1.0; n];
+    let p = params(1, n, false);
+    let mut e = engine(&data, n, &btc, &[pair(long_params())], &p);
+    e.step(1).unwrap();
+    e.step(2).unwrap();
+    e.set_position(0, 0, -1.0, 100.0); // a long position below zero
+    let err = e.step(3).unwrap_err();
+    assert!(err.contains("symbols[0].long.position.size"), "{err}");
+
+    let bad = BotParams {
+        close_grid_markup_end: f64::NAN,
+        ..long_params()
+    };
+    let view = Hlcvs::new(&data, n, 1).unwrap();
+    let err = Engine::new(view, &btc, &[pair(bad)], &[exchange()], &p)
+        .err()
+        .unwrap();
+    assert!(err.contains("close_grid_markup_end"), "{err}");
+}
+
+// The engine updates only the EMAs the orchestrator reads. A traded short side whose spans
+// equal the idle long side's reads the long side's EMA entries (first match by span), so those
+// must stay up to date: the run must not depend on what the idle long side's spans are.
+#[test]
+fn a_traded_side_reading_the_idle_sides_emas_sees_them_updated() {
+    // A rise with pullbacks: the short enters 1 % above its upper band, so fills depend on
+    // the band following the price (a stale band at the first close would fill at 101).
+    let candles: Vec<(f64, f64, f64)> = (0..60)
+        .map(|k| {
+            let mid = 100.0 + 0.4 * k as f64 + if k % 6 < 3 { 1.5 } else { -1.5 };
+            (mid + 1.0, mid - 1.0, mid)
+        })
+        .collect();
+    let (data, n) = array(&[candles]);
+    let btc = vec![1.0; n];
+    let short = BotParams {
+        ema_span_0: 3.0,
+        ema_span_1: 5.0,
+        filter_volume_ema_span: 4.0,
+        filter_volatility_ema_span: 4.0,
+        entry_initial_ema_dist: 0.01,
+        ..long_params()
+    };
+    let idle_long = |span: f64| BotParams {
+        n_positions: 0,
+        total_wallet_exposure_limit: 0.0,
+        ema_span_0: span,
+        ema_span_1: span + 2.0,
+        filter_volume_ema_span: span + 1.0,
+        filter_volatility_ema_span: span + 1.0,
+        ..long_params()
+    };
+    for compat in [true, false] {
+        let p = params(1, n, compat);
+        let run = |long: BotParams| {
+            let bot = [BotParamsPair { long, short }];
+            let view = Hlcvs::new(&data, n, 1).unwrap();
+            run_backtest(view, &btc, &bot, &[exchange()], &p, |_, _| {})
+                .unwrap()
+                .fills
+        };
+        let same_spans = run(idle_long(3.0));
+        let own_spans = run(idle_long(7.0));
+        assert!(!own_spans.is_empty(), "compat={compat}");
+        assert_eq!(same_spans, own_spans, "compat={compat}");
+    }
+}

@@ -110,11 +110,8 @@ pub struct EmaSeries {
 /// Value of the EMA whose span matches `span` within `max(1e-9, span·1e-12)`: spans such as
 /// `sqrt(span0·span1)` are transported as decimal text and need not round-trip exactly.
 pub fn lookup_ema(series: &[(f64, f64)], span: f64) -> Option<f64> {
-    let tolerance = (span.abs() * 1e-12).max(1e-9);
-    series
-        .iter()
-        .find(|(s, _)| (s - span).abs() <= tolerance)
-        .map(|&(_, v)| v)
+    let slot = super::ema_slots::find_span(series, span);
+    super::ema_slots::value_at(series, slot)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -8,6 +8,7 @@
 //! 4. portfolio passes: unstuck, TWEL enforcer, trim closes to position, TWEL entry gate;
 //! 5. ordering.
 
+mod ema_slots;
 pub mod error;
 pub mod input;
 mod ordering;
@@ -17,11 +18,12 @@ mod slots;
 mod tests;
 mod trim;
 mod validate;
+mod workspace;
 
 use crate::math::wel_with_allowance;
 use crate::orders::{closes, entries};
 use crate::risk::twel_enforcer::{calc_twel_enforcer_orders, TwelEnforcerPosition};
-use crate::risk::twel_gate::{gate_entries_by_twel, GateEntry, GatePosition};
+use crate::risk::twel_gate::{gate_entries_by_twel_into, GateEntry, GatePosition};
 use crate::risk::unstuck::{calc_unstucking_close, UnstuckPosition};
 use crate::types::{
     BotParams, EmaBands, ExchangeParams, Order, OrderKind, Position, Pside, StateParams,
@@ -31,9 +33,11 @@ use crate::types::{
 pub use error::OrchestratorError;
 pub use input::{Mode, OrchestratorInput, SymbolInput};
 pub use output::{Diagnostics, IdealOrder, OrchestratorOutput, Warning};
+pub(crate) use workspace::Workspace;
 
-use input::lookup_ema;
-use slots::SideSlots;
+use ema_slots::value_at;
+pub(crate) use ema_slots::EmaSlots;
+pub(crate) use validate::{validate_balance, validate_dynamic, validate_static};
 
 /// Mode after applying the side switch and the "graceful stop with a position" rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,13 +60,6 @@ impl EffectiveMode {
 pub(crate) struct Indicators {
     pub bands: EmaBands,
     pub volatility_1h: f64,
-}
-
-/// Orders being built for one symbol and side.
-#[derive(Debug, Clone, Default)]
-struct SideOrders {
-    entries: Vec<Order>,
-    closes: Vec<Order>,
 }
 
 /// Side-wide switch: TWEL > 0 and n_positions > 0 in the global params.
@@ -94,21 +91,18 @@ pub(crate) fn effective_mode(
 /// Bands from the three close EMAs of the side and the 1h log-range EMA (§10.1, §10.2).
 pub(crate) fn derive_indicators(
     sym: &SymbolInput,
+    slots: &EmaSlots,
     pside: Pside,
 ) -> Result<Indicators, OrchestratorError> {
+    let s = pside.index();
     let bp = &sym.side(pside).bot_params;
     let missing = || OrchestratorError::MissingEma {
         symbol_idx: sym.symbol_idx,
     };
-    let spans = [
-        bp.ema_span_0,
-        bp.ema_span_1,
-        (bp.ema_span_0 * bp.ema_span_1).sqrt(),
-    ];
     let mut upper = f64::NEG_INFINITY;
     let mut lower = f64::INFINITY;
-    for span in spans {
-        let v = lookup_ema(&sym.emas.m1.close, span).ok_or_else(missing)?;
+    for slot in slots.close[s] {
+        let v = value_at(&sym.emas.m1.close, slot).ok_or_else(missing)?;
         upper = upper.max(v);
         lower = lower.min(v);
     }
@@ -119,8 +113,7 @@ pub(crate) fn derive_indicators(
         });
     }
     let volatility_1h = if bp.entry_volatility_ema_span_hours > 0.0 {
-        lookup_ema(&sym.emas.h1.log_range, bp.entry_volatility_ema_span_hours)
-            .ok_or_else(missing)?
+        value_at(&sym.emas.h1.log_range, slots.volatility_1h[s]).ok_or_else(missing)?
     } else {
         0.0
     };
@@ -157,58 +150,94 @@ pub fn compute_ideal_orders(
     input: &OrchestratorInput,
 ) -> Result<OrchestratorOutput, OrchestratorError> {
     validate::validate(input)?;
-    let n = input.symbols.len();
-    let mut warnings = Vec::new();
-    let mut modes = Vec::with_capacity(n);
+    let emas = EmaSlots::resolve_all(input);
+    let mut ws = Workspace::default();
+    compute_into(input, &emas, &mut ws)?;
+    Ok(OrchestratorOutput {
+        orders: ws.orders,
+        diagnostics: Diagnostics {
+            warnings: ws.warnings,
+        },
+    })
+}
+
+/// The orchestrator on an input already validated by the caller, with the EMA positions
+/// resolved (`emas[i]` for symbol `i`), into reusable buffers: the backtester's entry point.
+/// The result is in `ws.orders` and `ws.warnings`; it is exactly [`compute_ideal_orders`]'s.
+pub(crate) fn compute_into(
+    input: &OrchestratorInput,
+    emas: &[EmaSlots],
+    ws: &mut Workspace,
+) -> Result<(), OrchestratorError> {
+    ws.reset(input.symbols.len());
+    resolve_modes(input, ws);
+    for pside in Pside::BOTH {
+        ws.slots[pside.index()].compute(input, emas, &ws.modes, pside, &mut ws.forager);
+    }
+    slots::one_way_blocks(input, emas, &ws.modes, &mut ws.one_way_blocks);
+    plan_symbol_orders(input, emas, ws)?;
+    add_unstuck_close(input, emas, ws)?;
+    add_twel_enforcer_closes(input, ws);
+    // Closes never exceed the position.
     for sym in &input.symbols {
-        let pair = [
-            effective_mode(input, sym, Pside::Long),
-            effective_mode(input, sym, Pside::Short),
-        ];
+        for pside in Pside::BOTH {
+            trim::trim_closes_to_position(
+                &mut ws.plan[sym.symbol_idx][pside.index()].closes,
+                pside,
+                sym.side(pside).position.size,
+                &sym.order_book,
+                &sym.exchange,
+            );
+        }
+    }
+    gate_entries(input, ws);
+    ordering::order_output(input, &mut ws.plan, &mut ws.orders);
+    Ok(())
+}
+
+/// Effective mode of every symbol/side, and warnings for positions left alone.
+fn resolve_modes(input: &OrchestratorInput, ws: &mut Workspace) {
+    for sym in &input.symbols {
         for pside in Pside::BOTH {
             if sym.side(pside).position.size == 0.0 {
                 continue;
             }
-            let at = (sym.symbol_idx, pside);
+            let (symbol_idx, pside) = (sym.symbol_idx, pside);
             if !side_enabled(input, pside) {
-                warnings.push(Warning::DisabledPsideHasPosition {
-                    symbol_idx: at.0,
-                    pside: at.1,
-                });
+                ws.warnings
+                    .push(Warning::DisabledPsideHasPosition { symbol_idx, pside });
             }
             if !sym.tradable {
-                warnings.push(Warning::NonTradableHasPosition {
-                    symbol_idx: at.0,
-                    pside: at.1,
-                });
+                ws.warnings
+                    .push(Warning::NonTradableHasPosition { symbol_idx, pside });
             }
         }
-        modes.push(pair);
+        ws.modes.push([
+            effective_mode(input, sym, Pside::Long),
+            effective_mode(input, sym, Pside::Short),
+        ]);
     }
+}
 
-    let slots = [
-        SideSlots::compute(input, &modes, Pside::Long),
-        SideSlots::compute(input, &modes, Pside::Short),
-    ];
-    let one_way_blocks = slots::one_way_blocks(input, &modes);
-
-    let mut indicators: Vec<[Option<Indicators>; 2]> = vec![[None, None]; n];
-    let mut plan: Vec<[SideOrders; 2]> = vec![Default::default(); n];
-
+/// Per symbol/side: the panic close, or entries and closes (§10.6).
+fn plan_symbol_orders(
+    input: &OrchestratorInput,
+    emas: &[EmaSlots],
+    ws: &mut Workspace,
+) -> Result<(), OrchestratorError> {
     for sym in &input.symbols {
         let idx = sym.symbol_idx;
         for pside in Pside::BOTH {
-            let mode = modes[idx][pside.index()];
+            let s = pside.index();
+            let mode = ws.modes[idx][s];
             let side = sym.side(pside);
             let has_position = side.position.size != 0.0;
             if mode == EffectiveMode::Panic {
-                plan[idx][pside.index()]
-                    .closes
-                    .extend(panic_close(sym, pside));
+                ws.plan[idx][s].closes.extend(panic_close(sym, pside));
                 continue;
             }
-            let allow_initial = slots[pside.index()].active[idx]
-                && !one_way_blocks[idx][pside.index()]
+            let allow_initial = ws.slots[s].active[idx]
+                && !ws.one_way_blocks[idx][s]
                 && min_cost_ok(input, sym, pside);
             let want_entries = mode.allows_initial_entries() && (has_position || allow_initial);
             let want_closes =
@@ -216,29 +245,50 @@ pub fn compute_ideal_orders(
             if !want_entries && !want_closes {
                 continue;
             }
-            let ind = derive_indicators(sym, pside)?;
-            indicators[idx][pside.index()] = Some(ind);
+            let ind = derive_indicators(sym, &emas[idx], pside)?;
+            ws.indicators[idx][s] = Some(ind);
             let state = StateParams {
                 balance: input.balance,
                 order_book: sym.order_book,
                 ema_bands: ind.bands,
                 entry_volatility_logrange_ema_1h: ind.volatility_1h,
             };
-            let out = &mut plan[idx][pside.index()];
+            let out = &mut ws.plan[idx][s];
             if want_entries {
-                out.entries = generate(input, sym, pside, &state, Generator::Entries);
+                generate(
+                    input,
+                    sym,
+                    pside,
+                    &state,
+                    Generator::Entries,
+                    &mut out.entries,
+                );
             }
             if want_closes {
-                out.closes = generate(input, sym, pside, &state, Generator::Closes);
+                generate(
+                    input,
+                    sym,
+                    pside,
+                    &state,
+                    Generator::Closes,
+                    &mut out.closes,
+                );
             }
         }
     }
+    Ok(())
+}
 
-    // 1. Unstuck: at most one close for the whole portfolio.
-    let mut unstuck_candidates = Vec::new();
+/// Unstuck: at most one close for the whole portfolio.
+fn add_unstuck_close(
+    input: &OrchestratorInput,
+    emas: &[EmaSlots],
+    ws: &mut Workspace,
+) -> Result<(), OrchestratorError> {
     for sym in &input.symbols {
         for pside in Pside::BOTH {
-            let mode = modes[sym.symbol_idx][pside.index()];
+            let s = pside.index();
+            let mode = ws.modes[sym.symbol_idx][s];
             let side = sym.side(pside);
             let bp = &side.bot_params;
             if !side_enabled(input, pside)
@@ -250,15 +300,15 @@ pub fn compute_ideal_orders(
             {
                 continue;
             }
-            let ind = match indicators[sym.symbol_idx][pside.index()] {
+            let ind = match ws.indicators[sym.symbol_idx][s] {
                 Some(ind) => ind,
                 None => {
-                    let ind = derive_indicators(sym, pside)?;
-                    indicators[sym.symbol_idx][pside.index()] = Some(ind);
+                    let ind = derive_indicators(sym, &emas[sym.symbol_idx], pside)?;
+                    ws.indicators[sym.symbol_idx][s] = Some(ind);
                     ind
                 }
             };
-            unstuck_candidates.push(UnstuckPosition {
+            ws.unstuck.push(UnstuckPosition {
                 idx: sym.symbol_idx,
                 pside,
                 position_size: side.position.size,
@@ -282,135 +332,119 @@ pub fn compute_ideal_orders(
         input.balance,
         input.global.unstuck_allowance_long,
         input.global.unstuck_allowance_short,
-        &unstuck_candidates,
+        &ws.unstuck,
     ) {
-        plan[idx][pside.index()].closes.push(order);
+        ws.plan[idx][pside.index()].closes.push(order);
     }
+    Ok(())
+}
 
-    // 2. TWEL enforcer per enabled side.
+/// TWEL enforcer per enabled side, on positions without a WEL auto-reduce close.
+fn add_twel_enforcer_closes(input: &OrchestratorInput, ws: &mut Workspace) {
     for pside in Pside::BOTH {
         if !side_enabled(input, pside) {
             continue;
         }
+        let s = pside.index();
         let gp = input.global.global_bot_params.side(pside);
-        let records: Vec<TwelEnforcerPosition> = input
-            .symbols
-            .iter()
-            .filter(|sym| {
-                let idx = sym.symbol_idx;
-                let wel_order = OrderKind::CloseAutoReduceWel.for_side(pside);
-                !matches!(
-                    modes[idx][pside.index()],
-                    EffectiveMode::Manual | EffectiveMode::Panic
-                ) && sym.side(pside).position.size != 0.0
-                    && !plan[idx][pside.index()]
-                        .closes
-                        .iter()
-                        .any(|o| o.order_type == wel_order)
-            })
-            .map(|sym| {
-                let side = sym.side(pside);
-                TwelEnforcerPosition {
-                    idx: sym.symbol_idx,
-                    position_size: side.position.size,
-                    position_price: side.position.price,
-                    market_price: match pside {
-                        Pside::Long => sym.order_book.bid,
-                        Pside::Short => sym.order_book.ask,
-                    },
-                    base_wallet_exposure_limit: side.bot_params.wallet_exposure_limit,
-                    exchange: sym.exchange,
-                }
-            })
-            .collect();
+        let wel_order = OrderKind::CloseAutoReduceWel.for_side(pside);
+        ws.enforcer.clear();
+        for sym in &input.symbols {
+            let idx = sym.symbol_idx;
+            let side = sym.side(pside);
+            if matches!(
+                ws.modes[idx][s],
+                EffectiveMode::Manual | EffectiveMode::Panic
+            ) || side.position.size == 0.0
+                || ws.plan[idx][s]
+                    .closes
+                    .iter()
+                    .any(|o| o.order_type == wel_order)
+            {
+                continue;
+            }
+            ws.enforcer.push(TwelEnforcerPosition {
+                idx,
+                position_size: side.position.size,
+                position_price: side.position.price,
+                market_price: match pside {
+                    Pside::Long => sym.order_book.bid,
+                    Pside::Short => sym.order_book.ask,
+                },
+                base_wallet_exposure_limit: side.bot_params.wallet_exposure_limit,
+                exchange: sym.exchange,
+            });
+        }
         let orders = calc_twel_enforcer_orders(
             pside,
             gp.risk_twel_enforcer_threshold,
             gp.total_wallet_exposure_limit,
-            slots[pside.index()].effective_n_positions,
+            ws.slots[s].effective_n_positions,
             input.balance,
-            &records,
+            &ws.enforcer,
             None,
         );
         for (idx, order) in orders {
-            plan[idx][pside.index()].closes.push(order);
+            ws.plan[idx][s].closes.push(order);
         }
     }
+}
 
-    // 3. Closes never exceed the position.
-    for sym in &input.symbols {
-        for pside in Pside::BOTH {
-            let closes = &mut plan[sym.symbol_idx][pside.index()].closes;
-            trim::trim_closes_to_position(
-                closes,
-                pside,
-                sym.side(pside).position.size,
-                &sym.order_book,
-                &sym.exchange,
-            );
-        }
-    }
-
-    // 4. TWEL entry gate per side over all entries of that side.
+/// TWEL entry gate per side over all entries of that side (symbol order, then generation order).
+fn gate_entries(input: &OrchestratorInput, ws: &mut Workspace) {
     for pside in Pside::BOTH {
+        let s = pside.index();
         if !side_enabled(input, pside) {
-            for sides in plan.iter_mut() {
-                sides[pside.index()].entries.clear();
+            for sides in ws.plan.iter_mut() {
+                sides[s].entries.clear();
             }
             continue;
         }
         let gp = input.global.global_bot_params.side(pside);
-        let positions: Vec<GatePosition> = input
-            .symbols
-            .iter()
-            .filter(|sym| sym.side(pside).position.size != 0.0)
-            .map(|sym| GatePosition {
-                idx: sym.symbol_idx,
-                size: sym.side(pside).position.size,
-                price: sym.side(pside).position.price,
-                c_mult: sym.exchange.c_mult,
-            })
-            .collect();
-        let mut gate_entries = Vec::new();
+        ws.gate_positions.clear();
+        ws.gate_positions.extend(
+            input
+                .symbols
+                .iter()
+                .filter(|sym| sym.side(pside).position.size != 0.0)
+                .map(|sym| GatePosition {
+                    idx: sym.symbol_idx,
+                    size: sym.side(pside).position.size,
+                    price: sym.side(pside).position.price,
+                    c_mult: sym.exchange.c_mult,
+                }),
+        );
+        ws.gate_entries.clear();
         for sym in &input.symbols {
-            for order in plan[sym.symbol_idx][pside.index()].entries.drain(..) {
-                gate_entries.push(GateEntry {
+            let market_price = match pside {
+                Pside::Long => sym.order_book.bid,
+                Pside::Short => sym.order_book.ask,
+            };
+            for order in ws.plan[sym.symbol_idx][s].entries.drain(..) {
+                ws.gate_entries.push(GateEntry {
                     idx: sym.symbol_idx,
                     order,
                     exchange: sym.exchange,
-                    market_price: match pside {
-                        Pside::Long => sym.order_book.bid,
-                        Pside::Short => sym.order_book.ask,
-                    },
+                    market_price,
                 });
             }
         }
-        if gate_entries.is_empty() {
+        if ws.gate_entries.is_empty() {
             continue;
         }
-        let gated = gate_entries_by_twel(
+        gate_entries_by_twel_into(
             pside,
             input.balance,
             gp.total_wallet_exposure_limit,
-            &positions,
-            &gate_entries,
+            &ws.gate_positions,
+            &ws.gate_entries,
+            &mut ws.gate,
+            &mut ws.gated,
         );
-        for (idx, order) in gated {
-            plan[idx][pside.index()].entries.push(order);
+        for &(idx, order) in &ws.gated {
+            ws.plan[idx][s].entries.push(order);
         }
     }
-
-    let orders = ordering::order_output(input, plan_into_pairs(plan));
-    Ok(OrchestratorOutput {
-        orders,
-        diagnostics: Diagnostics { warnings },
-    })
-}
-
-fn plan_into_pairs(plan: Vec<[SideOrders; 2]>) -> ordering::PlannedOrders {
-    plan.into_iter()
-        .map(|[long, short]| [(long.closes, long.entries), (short.closes, short.entries)])
-        .collect()
 }
 
 /// JSON in, JSON out: the live bot's entry point (`compute_ideal_orders_json`).
@@ -428,16 +462,17 @@ enum Generator {
     Closes,
 }
 
-/// Next order only, or the full grid/ladder (§10.6). Live (no hints, no next candle) always
-/// gets the full list; the backtester expands only when the next order would fill in the next
-/// candle; peek hints name the symbols to expand.
+/// Next order only, or the full grid/ladder (§10.6), into `out` (empty on entry). Live (no
+/// hints, no next candle) always gets the full list; the backtester expands only when the next
+/// order would fill in the next candle; peek hints name the symbols to expand.
 fn generate(
     input: &OrchestratorInput,
     sym: &SymbolInput,
     pside: Pside,
     state: &StateParams,
     which: Generator,
-) -> Vec<Order> {
+    out: &mut Vec<Order>,
+) {
     let side = sym.side(pside);
     type NextFn =
         fn(Pside, &ExchangeParams, &StateParams, &BotParams, &Position, &TrailingBundle) -> Order;
@@ -448,10 +483,11 @@ fn generate(
         &BotParams,
         &Position,
         &TrailingBundle,
-    ) -> Vec<Order>;
+        &mut Vec<Order>,
+    );
     let (next, full): (NextFn, FullFn) = match which {
-        Generator::Entries => (entries::calc_next_entry, entries::calc_entries),
-        Generator::Closes => (closes::calc_next_close, closes::calc_closes),
+        Generator::Entries => (entries::calc_next_entry, entries::calc_entries_into),
+        Generator::Closes => (closes::calc_next_close, closes::calc_closes_into),
     };
     let call_next = || {
         next(
@@ -463,7 +499,7 @@ fn generate(
             &side.trailing,
         )
     };
-    let call_full = || {
+    let call_full = |out: &mut Vec<Order>| {
         full(
             pside,
             &sym.exchange,
@@ -471,32 +507,32 @@ fn generate(
             &side.bot_params,
             &side.position,
             &side.trailing,
+            out,
         )
     };
-    let mut orders = if let Some(hints) = &input.peek_hints {
+    if let Some(hints) = &input.peek_hints {
         let expand = match which {
             Generator::Entries => hints.expand_grid(pside, sym.symbol_idx),
             Generator::Closes => hints.expand_close(pside, sym.symbol_idx),
         };
         if expand {
-            call_full()
+            call_full(out);
         } else {
-            vec![call_next()]
+            out.push(call_next());
         }
     } else if let Some(candle) = &sym.next_candle {
         let order = call_next();
         let fills_next = (order.qty > 0.0 && candle.low < order.price)
             || (order.qty < 0.0 && candle.high > order.price);
         if candle.tradable && fills_next {
-            call_full()
+            call_full(out);
         } else {
-            vec![order]
+            out.push(order);
         }
     } else {
-        call_full()
-    };
-    orders.retain(|o| o.qty != 0.0);
-    orders
+        call_full(out);
+    }
+    out.retain(|o| o.qty != 0.0);
 }
 
 /// Close the whole position one tick through the market (§10.8).

@@ -6,10 +6,8 @@ use std::cmp::Ordering;
 use super::input::OrchestratorInput;
 use super::output::IdealOrder;
 use super::trim::{cmp_f64, market_diff};
+use super::workspace::SideOrders;
 use crate::types::{Order, OrderBook, Pside};
-
-/// Per symbol: `[long, short]`, each `(closes, entries)`.
-pub(crate) type PlannedOrders = Vec<[(Vec<Order>, Vec<Order>); 2]>;
 
 fn cmp_within_group(a: &Order, b: &Order, book: &OrderBook) -> Ordering {
     cmp_f64(market_diff(a, book), market_diff(b, book))
@@ -18,8 +16,13 @@ fn cmp_within_group(a: &Order, b: &Order, book: &OrderBook) -> Ordering {
         .then(cmp_f64(a.qty, b.qty))
 }
 
-pub(crate) fn order_output(input: &OrchestratorInput, plan: PlannedOrders) -> Vec<IdealOrder> {
-    let mut out = Vec::new();
+/// Writes the planned orders (per symbol `[long, short]`) into `out` (cleared first).
+pub(crate) fn order_output(
+    input: &OrchestratorInput,
+    plan: &mut [[SideOrders; 2]],
+    out: &mut Vec<IdealOrder>,
+) {
+    out.clear();
     let ideal = |idx: usize, pside: Pside, o: &Order| IdealOrder {
         symbol_idx: idx,
         pside,
@@ -30,7 +33,7 @@ pub(crate) fn order_output(input: &OrchestratorInput, plan: PlannedOrders) -> Ve
     if input.global.sort_global {
         for pside in Pside::BOTH {
             for (idx, sides) in plan.iter().enumerate() {
-                let (closes, entries) = &sides[pside.index()];
+                let SideOrders { closes, entries } = &sides[pside.index()];
                 out.extend(
                     closes
                         .iter()
@@ -53,11 +56,10 @@ pub(crate) fn order_output(input: &OrchestratorInput, plan: PlannedOrders) -> Ve
                 .then(cmp_f64(a.qty, b.qty))
         });
     } else {
-        let mut plan = plan;
         for pside in Pside::BOTH {
             for (idx, sides) in plan.iter_mut().enumerate() {
                 let book = &input.symbols[idx].order_book;
-                let (closes, entries) = &mut sides[pside.index()];
+                let SideOrders { closes, entries } = &mut sides[pside.index()];
                 closes.sort_by(|a, b| cmp_within_group(a, b, book));
                 entries.sort_by(|a, b| cmp_within_group(a, b, book));
                 out.extend(
@@ -69,5 +71,4 @@ pub(crate) fn order_output(input: &OrchestratorInput, plan: PlannedOrders) -> Ve
             }
         }
     }
-    out
 }

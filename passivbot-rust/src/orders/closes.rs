@@ -403,8 +403,23 @@ pub fn calc_closes(
     position: &Position,
     trailing: &TrailingBundle,
 ) -> Vec<Order> {
+    let mut closes = Vec::new();
+    calc_closes_into(pside, exchange, state, bot, position, trailing, &mut closes);
+    closes
+}
+
+/// [`calc_closes`] into a caller's buffer (cleared first), so a backtest reuses one allocation.
+pub fn calc_closes_into(
+    pside: Pside,
+    exchange: &ExchangeParams,
+    state: &StateParams,
+    bot: &BotParams,
+    position: &Position,
+    trailing: &TrailingBundle,
+    closes: &mut Vec<Order>,
+) {
     let trailing_type: OrderType = OrderKind::CloseTrailing.for_side(pside);
-    let mut closes: Vec<Order> = Vec::new();
+    closes.clear();
     let mut remaining = *position;
     for _ in 0..MAX_CLOSES {
         let mut close = calc_next_close(pside, exchange, state, bot, &remaining, trailing);
@@ -433,7 +448,6 @@ pub fn calc_closes(
         Pside::Long => closes.sort_by(|a, b| a.price.total_cmp(&b.price)),
         Pside::Short => closes.sort_by(|a, b| b.price.total_cmp(&a.price)),
     }
-    closes
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@
 //! because multiplying by −1 and `a − (−b)` are exact in IEEE-754), and the sign of the emitted
 //! quantity.
 
+use std::cell::Cell;
+
 use crate::math::{
     calc_ema_price_ask, calc_ema_price_bid, calc_min_entry_qty, calc_new_psize_pprice,
     calc_wallet_exposure, calc_wallet_exposure_if_filled, cost_to_qty, interpolate, quantize,
@@ -60,7 +62,13 @@ struct Ctx<'a> {
     bot: &'a BotParams,
     /// +1 long, −1 short.
     sign: f64,
+    /// Last `(price bits, calc_min_entry_qty(price))`: every re-entry level asks for the minimum
+    /// at the same price twice (size, then crop), and a ladder's next level often at the last
+    /// level's price. A pure function of the price for one exchange, so reusing it is exact.
+    min_qty_memo: &'a MinQtyMemo,
 }
+
+type MinQtyMemo = Cell<Option<(u64, f64)>>;
 
 impl Ctx<'_> {
     /// Best price on our side of the book (bid for long entries, ask for short entries).
@@ -80,7 +88,14 @@ impl Ctx<'_> {
     }
 
     fn min_qty(&self, price: f64) -> f64 {
-        calc_min_entry_qty(price, self.ex)
+        if let Some((bits, min_qty)) = self.min_qty_memo.get() {
+            if bits == price.to_bits() {
+                return min_qty;
+            }
+        }
+        let min_qty = calc_min_entry_qty(price, self.ex);
+        self.min_qty_memo.set(Some((price.to_bits(), min_qty)));
+        min_qty
     }
 
     /// `WEL_a`: the per-position limit including the excess allowance.
@@ -411,12 +426,34 @@ pub fn calc_next_entry(
     position: &Position,
     trailing: &TrailingBundle,
 ) -> Order {
+    next_entry(
+        pside,
+        exchange,
+        state,
+        bot,
+        position,
+        trailing,
+        &Cell::new(None),
+    )
+}
+
+/// [`calc_next_entry`] with a minimum-quantity memo that outlives the call (the ladder's).
+fn next_entry(
+    pside: Pside,
+    exchange: &ExchangeParams,
+    state: &StateParams,
+    bot: &BotParams,
+    position: &Position,
+    trailing: &TrailingBundle,
+    min_qty_memo: &MinQtyMemo,
+) -> Order {
     let ctx = Ctx {
         pside,
         ex: exchange,
         state,
         bot,
         sign: pside.sign(),
+        min_qty_memo,
     };
     dispatch(&ctx, position, trailing)
 }
@@ -432,11 +469,35 @@ pub fn calc_entries(
     position: &Position,
     trailing: &TrailingBundle,
 ) -> Vec<Order> {
-    let mut entries: Vec<Order> = Vec::new();
+    let mut entries = Vec::new();
+    calc_entries_into(
+        pside,
+        exchange,
+        state,
+        bot,
+        position,
+        trailing,
+        &mut entries,
+    );
+    entries
+}
+
+/// [`calc_entries`] into a caller's buffer (cleared first), so a backtest reuses one allocation.
+pub fn calc_entries_into(
+    pside: Pside,
+    exchange: &ExchangeParams,
+    state: &StateParams,
+    bot: &BotParams,
+    position: &Position,
+    trailing: &TrailingBundle,
+    entries: &mut Vec<Order>,
+) {
+    entries.clear();
+    let memo = Cell::new(None);
     let mut state = *state;
     let mut position = *position;
     for _ in 0..MAX_ENTRIES {
-        let mut entry = calc_next_entry(pside, exchange, &state, bot, &position, trailing);
+        let mut entry = next_entry(pside, exchange, &state, bot, &position, trailing, &memo);
         entry.price = quantize(entry.price, exchange.price_step);
         entry.qty = quantize(entry.qty, exchange.qty_step);
         if entry.qty == 0.0 {
@@ -462,7 +523,6 @@ pub fn calc_entries(
         }
         entries.push(entry);
     }
-    entries
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ pub fn gate_entries_by_twel_legacy(
     if twe0 >= twel {
         return Vec::new();
     }
-    let keep = |e: &GateEntry| is_pos(e.order.qty) && is_pos(e.order.price);
+    let keep = |e: &GateEntry, _min_qty: f64| is_pos(e.order.qty) && is_pos(e.order.price);
     let distance = |e: &GateEntry| calc_pprice_diff(pside, e.market_price, e.order.price);
     let (candidates, n_slots) = make_candidates(positions, entries, keep, distance);
     if candidates.is_empty() {

@@ -6,11 +6,11 @@
 //! rest fits, and the last removed (closest to market) entry is re-added with the largest
 //! quantity that still fits (binary search, rounded down to the qty step), if that is not dust.
 
-use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
 
 use crate::math::{
-    calc_min_entry_qty, calc_new_psize_pprice, calc_pprice_diff, calc_wallet_exposure, round_dn,
+    calc_min_entry_qty, calc_new_psize_pprice, calc_pprice_diff, calc_wallet_exposure, floor_exact,
+    round_dn,
 };
 use crate::types::{ExchangeParams, Order, Pside};
 
@@ -59,6 +59,8 @@ pub(super) struct Candidate {
     pub c_mult: f64,
     pub slot: usize,
     pub start: (f64, f64),
+    /// `calc_min_entry_qty` at the entry's price, computed once.
+    pub min_qty: f64,
 }
 
 /// Builds the candidates of the given entries (in input order) with their symbol slots and
@@ -66,17 +68,46 @@ pub(super) struct Candidate {
 pub(super) fn make_candidates(
     positions: &[GatePosition],
     entries: &[GateEntry],
-    keep: impl Fn(&GateEntry) -> bool,
+    keep: impl Fn(&GateEntry, f64) -> bool,
     distance_of: impl Fn(&GateEntry) -> f64,
 ) -> (Vec<Candidate>, usize) {
-    let mut slots: BTreeMap<usize, usize> = BTreeMap::new();
     let mut out = Vec::new();
+    let n_slots = make_candidates_into(
+        positions,
+        entries,
+        keep,
+        distance_of,
+        &mut Vec::new(),
+        &mut out,
+    );
+    (out, n_slots)
+}
+
+/// [`make_candidates`] into reused buffers (`slots` is scratch); returns the number of slots.
+fn make_candidates_into(
+    positions: &[GatePosition],
+    entries: &[GateEntry],
+    keep: impl Fn(&GateEntry, f64) -> bool,
+    distance_of: impl Fn(&GateEntry) -> f64,
+    slots: &mut Vec<usize>,
+    out: &mut Vec<Candidate>,
+) -> usize {
+    // Symbols in order of first appearance; a slot is a position in this list (few symbols:
+    // a linear search beats a map).
+    slots.clear();
+    out.clear();
     for (entry, e) in entries.iter().enumerate() {
-        if !keep(e) {
+        let min_qty = calc_min_entry_qty(e.order.price, &e.exchange);
+        if !keep(e, min_qty) {
             continue;
         }
-        let n_slots = slots.len();
-        let slot = *slots.entry(e.idx).or_insert(n_slots);
+        let slot = match slots.iter().position(|&idx| idx == e.idx) {
+            Some(slot) => slot,
+            None => {
+                slots.push(e.idx);
+                slots.len() - 1
+            }
+        };
         let start = match positions.iter().find(|p| p.idx == e.idx) {
             Some(p) => (p.size.abs(), p.price),
             None => (0.0, e.order.price),
@@ -91,9 +122,10 @@ pub(super) fn make_candidates(
             c_mult: e.exchange.c_mult,
             slot,
             start,
+            min_qty,
         });
     }
-    (out, slots.len())
+    slots.len()
 }
 
 /// Sum of the wallet exposures of the valid positions (finite size, finite positive price).
@@ -159,15 +191,212 @@ impl Projector {
     }
 }
 
-fn removal_order(a: &Candidate, b: &Candidate, entries: &[GateEntry]) -> Ordering {
-    let (ea, eb) = (&entries[a.entry].order, &entries[b.entry].order);
-    b.distance
-        .total_cmp(&a.distance)
-        .then(a.idx.cmp(&b.idx))
-        .then(ea.order_type.id().cmp(&eb.order_type.id()))
-        .then(a.price.total_cmp(&b.price))
-        .then(a.qty.total_cmp(&b.qty))
-        .then(a.entry.cmp(&b.entry))
+/// One candidate folded into its symbol's projected position: the exposure change it adds and
+/// the position after it. `None` when the quantity is dust (the candidate adds nothing).
+fn project_one(
+    balance: f64,
+    c: &Candidate,
+    q: f64,
+    before: (f64, f64),
+) -> Option<(f64, (f64, f64))> {
+    let q = q.max(0.0);
+    if q <= EPS_QTY {
+        return None;
+    }
+    let (s, p) = before;
+    let old = calc_wallet_exposure(c.c_mult, balance, s, p);
+    let old = if old.is_finite() { old } else { 0.0 };
+    let (s_new, p_new) = calc_new_psize_pprice(s, p, q, c.price, c.qty_step);
+    let new = if s_new.abs() <= EPS_QTY || !is_pos(p_new) {
+        0.0
+    } else {
+        calc_wallet_exposure(c.c_mult, balance, s_new.abs(), p_new)
+    };
+    Some((new - old, (s_new.abs(), p_new)))
+}
+
+/// `v` becomes `n` copies of `value`, keeping its allocation.
+fn refill<T: Clone>(v: &mut Vec<T>, n: usize, value: T) {
+    v.clear();
+    v.resize(n, value);
+}
+
+/// The same projection as [`Projector`], kept up to date as candidates are removed.
+///
+/// Removing a candidate changes only the steps of later candidates of the same symbol; the
+/// others' exposure changes are kept. The total is refolded from `twe0` in candidate order
+/// with the same additions, so it is bit-identical to a full [`Projector::twe`]; the expensive
+/// part (sizes, prices and exposures) is recomputed only for the affected symbol.
+#[derive(Debug, Default)]
+struct IncrementalProjection {
+    balance: f64,
+    twe0: f64,
+    /// Per candidate: exposure change and position after it, `None` if removed or dust.
+    steps: Vec<Option<(f64, (f64, f64))>>,
+    /// Per candidate: quantity kept (`None` = removed).
+    included: Vec<Option<f64>>,
+    /// Per candidate: the previous / next candidate of the same symbol.
+    prev_in_slot: Vec<Option<usize>>,
+    next_in_slot: Vec<Option<usize>>,
+    /// Per slot: its first and last candidates.
+    first_in_slot: Vec<Option<usize>>,
+    last_in_slot: Vec<Option<usize>>,
+    /// Per candidate: the running total after it (`twe0` plus the steps so far).
+    folded: Vec<f64>,
+}
+
+impl IncrementalProjection {
+    #[cfg(test)]
+    fn new(balance: f64, twe0: f64, cands: &[Candidate], n_slots: usize) -> Self {
+        let mut proj = IncrementalProjection::default();
+        proj.reset(balance, twe0, cands, n_slots);
+        proj
+    }
+
+    /// Starts a projection of every candidate (buffers reused).
+    fn reset(&mut self, balance: f64, twe0: f64, cands: &[Candidate], n_slots: usize) {
+        let n = cands.len();
+        self.balance = balance;
+        self.twe0 = twe0;
+        refill(&mut self.steps, n, None);
+        self.included.clear();
+        self.included.extend(cands.iter().map(|c| Some(c.qty)));
+        refill(&mut self.prev_in_slot, n, None);
+        refill(&mut self.next_in_slot, n, None);
+        refill(&mut self.last_in_slot, n_slots, None);
+        refill(&mut self.first_in_slot, n_slots, None);
+        refill(&mut self.folded, n, twe0);
+        for (j, c) in cands.iter().enumerate() {
+            match self.last_in_slot[c.slot] {
+                Some(prev) => {
+                    self.prev_in_slot[j] = Some(prev);
+                    self.next_in_slot[prev] = Some(j);
+                }
+                None => self.first_in_slot[c.slot] = Some(j),
+            }
+            self.last_in_slot[c.slot] = Some(j);
+        }
+        for slot in 0..n_slots {
+            if let Some(first) = self.first_in_slot[slot] {
+                self.reproject_from(cands, first);
+            }
+        }
+        self.refold_from(0);
+    }
+
+    /// Projected position after candidate `j` or its closest contributing predecessor of the
+    /// same symbol; `None` if none contributed (the next one then starts from its own `start`).
+    fn state_through(&self, mut j: Option<usize>) -> Option<(f64, f64)> {
+        while let Some(k) = j {
+            if let Some((_, after)) = self.steps[k] {
+                return Some(after);
+            }
+            j = self.prev_in_slot[k];
+        }
+        None
+    }
+
+    /// Projected position of `slot` after all its kept candidates.
+    fn slot_state_after_all(&self, slot: usize) -> Option<(f64, f64)> {
+        self.state_through(self.last_in_slot[slot])
+    }
+
+    /// Recomputes the steps of candidate `from` and the later candidates of its symbol.
+    fn reproject_from(&mut self, cands: &[Candidate], from: usize) {
+        let mut state = self.state_through(self.prev_in_slot[from]);
+        let mut next = Some(from);
+        while let Some(j) = next {
+            let c = &cands[j];
+            let before = state.unwrap_or(c.start);
+            self.steps[j] = self.included[j].and_then(|q| project_one(self.balance, c, q, before));
+            if let Some((_, after)) = self.steps[j] {
+                state = Some(after);
+            }
+            next = self.next_in_slot[j];
+        }
+    }
+
+    /// Total exposure of the kept candidates: `twe0` plus each step, in candidate order.
+    fn twe(&self) -> f64 {
+        self.folded.last().copied().unwrap_or(self.twe0)
+    }
+
+    /// Refolds the running total from candidate `from` on: the additions before it are
+    /// unchanged, so their partial sum is reused and the sequence of additions is the same.
+    fn refold_from(&mut self, from: usize) {
+        let mut twe = if from == 0 {
+            self.twe0
+        } else {
+            self.folded[from - 1]
+        };
+        for j in from..self.steps.len() {
+            if let Some((delta, _)) = self.steps[j] {
+                twe += delta;
+            }
+            self.folded[j] = twe;
+        }
+    }
+
+    fn remove(&mut self, cands: &[Candidate], i: usize) {
+        self.included[i] = None;
+        self.reproject_from(cands, i);
+        self.refold_from(i);
+    }
+
+    /// Exposure if candidate `i` (removed) were appended after all kept ones with quantity `q`;
+    /// `twe` is [`Self::twe`], `state` the position of `i`'s symbol after the kept ones.
+    fn twe_with_extra(
+        &self,
+        cands: &[Candidate],
+        twe: f64,
+        state: Option<(f64, f64)>,
+        i: usize,
+        q: f64,
+    ) -> f64 {
+        match project_one(self.balance, &cands[i], q, state.unwrap_or(cands[i].start)) {
+            Some((delta, _)) => twe + delta,
+            None => twe,
+        }
+    }
+}
+
+/// `lo` and `hi` round down to the same multiple of `step`. Used to end the binary search
+/// early, exactly: every later `lo` stays within `[lo, hi]` (a midpoint never leaves it) and
+/// `round_dn` is monotone, so the rounded result of the full 50 iterations is already known.
+fn same_step_cell(lo: f64, hi: f64, step: f64) -> bool {
+    floor_exact(lo / step) == floor_exact(hi / step)
+}
+
+/// `f64::total_cmp` as an integer key: the standard library's own transformation of the bits,
+/// so comparing keys orders exactly as `total_cmp` does.
+fn total_order_key(x: f64) -> i64 {
+    let bits = x.to_bits() as i64;
+    bits ^ ((((bits >> 63) as u64) >> 1) as i64)
+}
+
+/// Removal order (furthest from the market first, then symbol, order type id, price, quantity,
+/// input position) as one tuple of integers, cheap to compare. It ends on the input position,
+/// so it is a total order and any sort gives the same sequence.
+type RemovalKey = (Reverse<i64>, usize, u16, i64, i64, usize);
+
+fn removal_key(c: &Candidate, entries: &[GateEntry]) -> RemovalKey {
+    (
+        Reverse(total_order_key(c.distance)),
+        c.idx,
+        entries[c.entry].order.order_type.id(),
+        total_order_key(c.price),
+        total_order_key(c.qty),
+        c.entry,
+    )
+}
+
+/// Buffers of [`gate_entries_by_twel_into`], reused across calls.
+#[derive(Debug, Default)]
+pub struct GateScratch {
+    slots: Vec<usize>,
+    candidates: Vec<Candidate>,
+    projection: IncrementalProjection,
+    order: Vec<(RemovalKey, usize)>,
 }
 
 /// Gates one side's entries by TWEL (§8.1). Returns the surviving entries in input order, with
@@ -179,88 +408,159 @@ pub fn gate_entries_by_twel(
     positions: &[GatePosition],
     entries: &[GateEntry],
 ) -> Vec<(usize, Order)> {
+    let mut out = Vec::new();
+    gate_entries_by_twel_into(
+        pside,
+        balance,
+        total_wallet_exposure_limit,
+        positions,
+        entries,
+        &mut GateScratch::default(),
+        &mut out,
+    );
+    out
+}
+
+/// [`gate_entries_by_twel`] into `out` (cleared first), with reused buffers: the orchestrator
+/// gates both sides every minute of a backtest.
+pub fn gate_entries_by_twel_into(
+    pside: Pside,
+    balance: f64,
+    total_wallet_exposure_limit: f64,
+    positions: &[GatePosition],
+    entries: &[GateEntry],
+    scratch: &mut GateScratch,
+    out: &mut Vec<(usize, Order)>,
+) {
+    out.clear();
     let twel = total_wallet_exposure_limit.max(0.0);
     if !is_pos(balance) || !is_pos(twel) || entries.is_empty() {
-        return Vec::new();
+        return;
     }
     let cap = twel - EPS_EXPOSURE;
     let twe0 = current_twe(balance, positions);
     if twe0 >= cap {
-        return Vec::new();
+        return;
     }
-    let keep = |e: &GateEntry| {
+    let keep = |e: &GateEntry, min_qty: f64| {
         let (price, qty) = (e.order.price, e.order.qty.abs());
         if !(price.is_finite() && is_pos(price)) || qty.is_nan() || qty <= EPS_QTY {
             return false;
         }
-        let min_qty = calc_min_entry_qty(price, &e.exchange);
         !(min_qty > EPS_QTY && qty + EPS_QTY < min_qty) && is_pos(e.market_price)
     };
     let distance = |e: &GateEntry| calc_pprice_diff(pside, e.market_price, e.order.price);
-    let (candidates, n_slots) = make_candidates(positions, entries, keep, distance);
+    let GateScratch {
+        slots,
+        candidates,
+        projection: proj,
+        order,
+    } = scratch;
+    let n_slots = make_candidates_into(positions, entries, keep, distance, slots, candidates);
     if candidates.is_empty() {
-        return Vec::new();
+        return;
     }
-    let mut proj = Projector::new(balance, twe0, n_slots);
-    // `included[i]`: quantity of candidate i that is kept (None = removed).
-    let mut included: Vec<Option<f64>> = candidates.iter().map(|c| Some(c.qty)).collect();
-    let mut twe = proj.twe(&candidates, &included, None);
+    proj.reset(balance, twe0, candidates, n_slots);
+    let mut twe = proj.twe();
     if twe < cap {
-        return entries.iter().map(|e| (e.idx, e.order)).collect();
+        out.extend(entries.iter().map(|e| (e.idx, e.order)));
+        return;
     }
-    let mut order: Vec<usize> = (0..candidates.len()).collect();
-    order.sort_by(|&a, &b| removal_order(&candidates[a], &candidates[b], entries));
+    order.clear();
+    order.extend(
+        candidates
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (removal_key(c, entries), i)),
+    );
+    order.sort_unstable();
     let mut last_removed = None;
-    for &i in &order {
+    for &(_, i) in order.iter() {
         if twe < cap {
             break;
         }
-        included[i] = None;
+        proj.remove(candidates, i);
         last_removed = Some(i);
-        twe = proj.twe(&candidates, &included, None);
+        twe = proj.twe();
     }
     if twe >= cap {
-        return Vec::new();
+        return;
     }
     if let Some(last) = last_removed {
         let c = candidates[last];
+        // The probe is appended after every kept candidate: only its own step varies.
+        let state = proj.slot_state_after_all(c.slot);
+        let ex = &entries[c.entry].exchange;
         let (mut lo, mut hi) = (0.0_f64, c.qty);
         for _ in 0..SEARCH_ITERATIONS {
+            if same_step_cell(lo, hi, ex.qty_step) {
+                break;
+            }
             let mid = (lo + hi) / 2.0;
-            if proj.twe(&candidates, &included, Some((last, mid))) >= cap {
+            if proj.twe_with_extra(candidates, twe, state, last, mid) >= cap {
                 hi = mid;
             } else {
                 lo = mid;
             }
         }
-        let ex = &entries[c.entry].exchange;
         let q_final = round_dn(lo, ex.qty_step);
-        if q_final > EPS_QTY && q_final + EPS_QTY >= calc_min_entry_qty(c.price, ex) {
-            included[last] = Some(q_final);
+        if q_final > EPS_QTY && q_final + EPS_QTY >= c.min_qty {
+            proj.included[last] = Some(q_final);
         }
     }
-    let mut kept: Vec<Option<f64>> = vec![None; entries.len()];
-    for (c, q) in candidates.iter().zip(&included) {
-        kept[c.entry] = *q;
-    }
-    entries
-        .iter()
-        .zip(kept)
-        .filter_map(|(e, q)| {
-            let q = q?;
-            (q + EPS_QTY >= calc_min_entry_qty(e.order.price, &e.exchange)).then(|| {
-                (
-                    e.idx,
-                    Order::new(pside.sign() * q, e.order.price, e.order.order_type),
-                )
-            })
+    // Candidates are in entry order: the survivors come out in input order.
+    out.extend(candidates.iter().zip(&proj.included).filter_map(|(c, q)| {
+        let q = (*q)?;
+        let e = &entries[c.entry];
+        (q + EPS_QTY >= c.min_qty).then(|| {
+            (
+                e.idx,
+                Order::new(pside.sign() * q, e.order.price, e.order.order_type),
+            )
         })
-        .collect()
+    }));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cmp::Ordering;
+
+    /// The removal order as first written (a comparator); `removal_key` must sort the same.
+    fn removal_order(a: &Candidate, b: &Candidate, entries: &[GateEntry]) -> Ordering {
+        let (ea, eb) = (&entries[a.entry].order, &entries[b.entry].order);
+        b.distance
+            .total_cmp(&a.distance)
+            .then(a.idx.cmp(&b.idx))
+            .then(ea.order_type.id().cmp(&eb.order_type.id()))
+            .then(a.price.total_cmp(&b.price))
+            .then(a.qty.total_cmp(&b.qty))
+            .then(a.entry.cmp(&b.entry))
+    }
+
+    #[test]
+    fn total_order_key_orders_like_total_cmp() {
+        let xs = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -1.5,
+            -0.0,
+            0.0,
+            5e-324,
+            1e-10,
+            1.0,
+            1.5,
+            1e300,
+            f64::INFINITY,
+            f64::NAN,
+            -f64::NAN,
+        ];
+        for a in xs {
+            for b in xs {
+                assert_eq!(total_order_key(a).cmp(&total_order_key(b)), a.total_cmp(&b));
+            }
+        }
+    }
     use crate::types::OrderType;
 
     fn ex(qty_step: f64, min_qty: f64) -> ExchangeParams {
@@ -423,5 +723,209 @@ mod tests {
         ];
         let out = gate_entries_by_twel(Pside::Short, 1000.0, 0.015, &[], &entries);
         assert_eq!(flat(&out), vec![(0, -0.7, 20.0, InitS)]);
+    }
+
+    // ---- exactness of the fast gate -----------------------------------------------------------
+
+    /// The gate as first written (a full projection for every removal and every probe, 50 probes
+    /// always): the fast gate must return exactly the same orders, bit for bit.
+    #[rustfmt::skip]
+    fn reference_gate(
+        pside: Pside,
+        balance: f64,
+        total_wallet_exposure_limit: f64,
+        positions: &[GatePosition],
+        entries: &[GateEntry],
+    ) -> Vec<(usize, Order)> {
+        let twel = total_wallet_exposure_limit.max(0.0);
+        if !is_pos(balance) || !is_pos(twel) || entries.is_empty() {
+            return Vec::new();
+        }
+        let cap = twel - EPS_EXPOSURE;
+        let twe0 = current_twe(balance, positions);
+        if twe0 >= cap {
+            return Vec::new();
+        }
+        let keep = |e: &GateEntry, _: f64| {
+            let (price, qty) = (e.order.price, e.order.qty.abs());
+            if !(price.is_finite() && is_pos(price)) || qty.is_nan() || qty <= EPS_QTY {
+                return false;
+            }
+            let min_qty = calc_min_entry_qty(price, &e.exchange);
+            !(min_qty > EPS_QTY && qty + EPS_QTY < min_qty) && is_pos(e.market_price)
+        };
+        let distance = |e: &GateEntry| calc_pprice_diff(pside, e.market_price, e.order.price);
+        let (candidates, n_slots) = make_candidates(positions, entries, keep, distance);
+        if candidates.is_empty() {
+            return Vec::new();
+        }
+        let mut proj = Projector::new(balance, twe0, n_slots);
+        // `included[i]`: quantity of candidate i that is kept (None = removed).
+        let mut included: Vec<Option<f64>> = candidates.iter().map(|c| Some(c.qty)).collect();
+        let mut twe = proj.twe(&candidates, &included, None);
+        if twe < cap {
+            return entries.iter().map(|e| (e.idx, e.order)).collect();
+        }
+        let mut order: Vec<usize> = (0..candidates.len()).collect();
+        order.sort_by(|&a, &b| removal_order(&candidates[a], &candidates[b], entries));
+        let mut last_removed = None;
+        for &i in &order {
+            if twe < cap {
+                break;
+            }
+            included[i] = None;
+            last_removed = Some(i);
+            twe = proj.twe(&candidates, &included, None);
+        }
+        if twe >= cap {
+            return Vec::new();
+        }
+        if let Some(last) = last_removed {
+            let c = candidates[last];
+            let (mut lo, mut hi) = (0.0_f64, c.qty);
+            for _ in 0..SEARCH_ITERATIONS {
+                let mid = (lo + hi) / 2.0;
+                if proj.twe(&candidates, &included, Some((last, mid))) >= cap {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            let ex = &entries[c.entry].exchange;
+            let q_final = round_dn(lo, ex.qty_step);
+            if q_final > EPS_QTY && q_final + EPS_QTY >= calc_min_entry_qty(c.price, ex) {
+                included[last] = Some(q_final);
+            }
+        }
+        let mut kept: Vec<Option<f64>> = vec![None; entries.len()];
+        for (c, q) in candidates.iter().zip(&included) {
+            kept[c.entry] = *q;
+        }
+        entries
+            .iter()
+            .zip(kept)
+            .filter_map(|(e, q)| {
+                let q = q?;
+                (q + EPS_QTY >= calc_min_entry_qty(e.order.price, &e.exchange)).then(|| {
+                    (
+                        e.idx,
+                        Order::new(pside.sign() * q, e.order.price, e.order.order_type),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// xorshift64*: deterministic cases without a dependency.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> f64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
+        }
+
+        fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+            xs[((self.next() * xs.len() as f64) as usize).min(xs.len() - 1)]
+        }
+    }
+
+    #[test]
+    fn fast_gate_equals_the_reference_algorithm_bit_for_bit() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut partial = 0;
+        for _ in 0..3000 {
+            let pside = rng.pick(&[Pside::Long, Pside::Short]);
+            let n_symbols = 1 + (rng.next() * 4.0) as usize;
+            let balance = 100.0 + rng.next() * 10_000.0;
+            let mut positions = Vec::new();
+            let mut entries = Vec::new();
+            for idx in 0..n_symbols {
+                let step = rng.pick(&[0.001, 0.01, 0.1, 1.0]);
+                let e = ExchangeParams {
+                    qty_step: step,
+                    price_step: 0.01,
+                    min_qty: step * rng.pick(&[1.0, 2.0, 5.0]),
+                    min_cost: rng.pick(&[0.0, 5.0]),
+                    c_mult: rng.pick(&[1.0, 0.1]),
+                };
+                let market = 1.0 + rng.next() * 500.0;
+                if rng.next() < 0.6 {
+                    let size = (1.0 + (rng.next() * 50.0).floor()) * step;
+                    positions.push(GatePosition {
+                        idx,
+                        size: size * pside.sign(),
+                        price: market * (1.0 + 0.05 * (rng.next() - 0.5)),
+                        c_mult: e.c_mult,
+                    });
+                }
+                let mut price = market;
+                for level in 0..(rng.next() * 8.0) as usize {
+                    price *= 1.0 - pside.sign() * 0.01 * (1.0 + rng.next());
+                    let qty = (1.0 + (rng.next() * 30.0).floor()) * step * (level + 1) as f64;
+                    let t = if level == 0 { InitL } else { GridL };
+                    entries.push(entry(idx, qty * pside.sign(), price, t, e, market));
+                }
+            }
+            let twel = rng.next() * 3.0;
+            let want = reference_gate(pside, balance, twel, &positions, &entries);
+            let got = gate_entries_by_twel(pside, balance, twel, &positions, &entries);
+            assert_eq!(got, want, "{pside:?} balance {balance} twel {twel}");
+            partial += usize::from(want.len() < entries.len() && !want.is_empty());
+        }
+        assert!(
+            partial > 300,
+            "too few gated cases ({partial}) to test the fast path"
+        );
+    }
+
+    /// The incremental projection against a full one, value for value, through random removals
+    /// and probes (the gate's decisions alone rarely reveal a rounding difference).
+    #[test]
+    fn incremental_projection_equals_a_full_projection_bit_for_bit() {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        for _ in 0..500 {
+            let balance = 100.0 + rng.next() * 10_000.0;
+            let mut positions = Vec::new();
+            let mut entries = Vec::new();
+            for idx in 0..3 {
+                let step = rng.pick(&[0.001, 0.01, 0.1]);
+                let e = ex(step, step);
+                let market = 1.0 + rng.next() * 500.0;
+                if rng.next() < 0.6 {
+                    positions.push(GatePosition {
+                        idx,
+                        size: (1.0 + (rng.next() * 50.0).floor()) * step,
+                        price: market * (1.0 + 0.05 * (rng.next() - 0.5)),
+                        c_mult: 1.0,
+                    });
+                }
+                for level in 0..5 {
+                    let price = market * (1.0 - 0.013 * level as f64);
+                    let qty = (1.0 + (rng.next() * 30.0).floor()) * step;
+                    entries.push(entry(idx, qty, price, GridL, e, market));
+                }
+            }
+            let twe0 = current_twe(balance, &positions);
+            let (cands, n_slots) = make_candidates(&positions, &entries, |_, _| true, |_| 0.0);
+            let mut fast = IncrementalProjection::new(balance, twe0, &cands, n_slots);
+            let mut full = Projector::new(balance, twe0, n_slots);
+            let mut order: Vec<usize> = (0..cands.len()).collect();
+            order.sort_by_key(|_| (rng.next() * 1e9) as u64);
+            for &i in &order {
+                assert_eq!(
+                    fast.twe().to_bits(),
+                    full.twe(&cands, &fast.included, None).to_bits()
+                );
+                fast.remove(&cands, i);
+                let state = fast.slot_state_after_all(cands[i].slot);
+                let q = rng.next() * cands[i].qty;
+                let probe = fast.twe_with_extra(&cands, fast.twe(), state, i, q);
+                let want = full.twe(&cands, &fast.included, Some((i, q)));
+                assert_eq!(probe.to_bits(), want.to_bits());
+            }
+        }
     }
 }
