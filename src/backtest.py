@@ -63,6 +63,7 @@ BACKTEST_SECTIONS = (
     "live.max_warmup_minutes",
     "live.minimum_coin_age_days",
     "live.warmup_ratio",
+    "smc",
 )
 
 
@@ -187,6 +188,10 @@ def simulate(
         hedge_mode=config["live"]["hedge_mode"],
         compat_v7=bt["compat_v7"],
     )
+
+    smc = config["smc"]
+    if smc["enabled"]:
+        run_args.backtest_params["smc"] = {k: smc[k] for k in ("timeframe_minutes", "gate", "engine")}
 
     import passivbot_rust as pbr
 

@@ -77,7 +77,8 @@ def test_template_keys_match_schema():
 
     walk(tpl, "")
     assert template_paths == schema_paths
-    assert set(tpl) == {"backtest", "bot", "coin_overrides", "live", "logging", "optimize"}
+    # the v7.7 sections, plus our optional smc gate section
+    assert set(tpl) == {"backtest", "bot", "coin_overrides", "live", "logging", "optimize", "smc"}
 
 
 @pytest.mark.parametrize("dotted,expected", sorted(FILE_DEFAULTS.items()))

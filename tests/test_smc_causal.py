@@ -104,7 +104,9 @@ def test_aggregate_closed_bars_only(coin, minutes, cut):
     end_ms = int(one["ts"].iloc[cut - 1]) + 60_000
     pd.testing.assert_frame_equal(part, full[full["known_ts"] <= end_ms].reset_index(drop=True))
     frame = one.set_index(pd.to_datetime(one["ts"], unit="ms"))
-    ref = frame.resample(f"{minutes}min").agg({"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"})
+    ref = frame.resample(f"{minutes}min").agg(
+        {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
+    )
     ref = ref.dropna()
     got = full.set_index(pd.to_datetime(full["ts"], unit="ms"))
     complete = got[got["minutes"] == minutes]
@@ -143,7 +145,16 @@ def test_signal_shape_and_levels():
     for k in range(0, len(bars), 250):
         eng.feed(bars.iloc[k : k + 250])
         sig = eng.signal("BTC", {"require_discount": False})
-        assert set(sig) == {"action", "symbol", "entry_price", "confidence", "stop_loss", "take_profit", "setup", "known"}
+        assert set(sig) == {
+            "action",
+            "symbol",
+            "entry_price",
+            "confidence",
+            "stop_loss",
+            "take_profit",
+            "setup",
+            "known",
+        }
         assert sig["symbol"] == "BTC" and sig["known"] == eng.bars - 1
         seen.add(sig["action"])
         if sig["action"] == "long":

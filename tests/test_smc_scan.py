@@ -9,7 +9,9 @@ SCRIPT = Path(__file__).resolve().parents[1] / "src" / "tools" / "smc_scan.py"
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(SCRIPT), *args], check=False, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args], check=False, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_scan_prints_every_coin():

@@ -47,7 +47,9 @@ def _bar_arrays(bars: pd.DataFrame) -> tuple[np.ndarray, ...]:
     return (np.ascontiguousarray(ts), col("open"), col("high"), col("low"), col("close"), col("volume"))
 
 
-def events_frame(cols: dict[str, np.ndarray], bar_ts: np.ndarray | None = None, available_ts: np.ndarray | None = None) -> pd.DataFrame:
+def events_frame(
+    cols: dict[str, np.ndarray], bar_ts: np.ndarray | None = None, available_ts: np.ndarray | None = None
+) -> pd.DataFrame:
     """Event columns from the binding as a DataFrame with named kinds/scales and timestamps."""
     df = pd.DataFrame({c: cols[c] for c in EVENT_COLUMNS})
     df["kind"] = pd.Categorical.from_codes(df["kind"].astype(np.int64), categories=EVENT_KINDS)

@@ -81,7 +81,9 @@ def _frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
 def fvg(ohlc: pd.DataFrame, join_consecutive: bool = False) -> pd.DataFrame:
     """Fair value gaps: FVG (1/-1), Top, Bottom, MitigatedIndex (0 = never)."""
     df = _ohlc(ohlc)
-    f, top, bottom, mit = pbr.smc_fvg(_col(df, "open"), _col(df, "high"), _col(df, "low"), _col(df, "close"), bool(join_consecutive))
+    f, top, bottom, mit = pbr.smc_fvg(
+        _col(df, "open"), _col(df, "high"), _col(df, "low"), _col(df, "close"), bool(join_consecutive)
+    )
     return _frame({"FVG": f, "Top": top, "Bottom": bottom, "MitigatedIndex": mit})
 
 
@@ -96,7 +98,9 @@ def bos_choch(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_break: b
     """Break of structure / change of character: BOS, CHOCH, Level, BrokenIndex."""
     df = _ohlc(ohlc)
     hl, level = _swings(swing_highs_lows, len(df))
-    bos, choch, lv, broken = pbr.smc_bos_choch(_col(df, "high"), _col(df, "low"), _col(df, "close"), hl, level, bool(close_break))
+    bos, choch, lv, broken = pbr.smc_bos_choch(
+        _col(df, "high"), _col(df, "low"), _col(df, "close"), hl, level, bool(close_break)
+    )
     return _frame({"BOS": bos, "CHOCH": choch, "Level": lv.astype(np.float32), "BrokenIndex": broken})
 
 
@@ -105,7 +109,13 @@ def ob(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, close_mitigation: boo
     df = _ohlc(ohlc, need_volume=True)
     hl, _ = _swings(swing_highs_lows, len(df))
     cols = pbr.smc_ob(
-        _col(df, "open"), _col(df, "high"), _col(df, "low"), _col(df, "close"), _col(df, "volume"), hl, bool(close_mitigation)
+        _col(df, "open"),
+        _col(df, "high"),
+        _col(df, "low"),
+        _col(df, "close"),
+        _col(df, "volume"),
+        hl,
+        bool(close_mitigation),
     )
     names = ["OB", "Top", "Bottom", "OBVolume", "MitigatedIndex", "Percentage"]
     return _frame({name: (c if name == "OB" else c.astype(np.float32)) for name, c in zip(names, cols, strict=True)})
@@ -116,7 +126,9 @@ def liquidity(ohlc: pd.DataFrame, swing_highs_lows: pd.DataFrame, range_percent:
     df = _ohlc(ohlc)
     hl, level = _swings(swing_highs_lows, len(df))
     cols = pbr.smc_liquidity(_col(df, "high"), _col(df, "low"), hl, level, float(range_percent))
-    return _frame({name: c.astype(np.float32) for name, c in zip(["Liquidity", "Level", "End", "Swept"], cols, strict=True)})
+    return _frame(
+        {name: c.astype(np.float32) for name, c in zip(["Liquidity", "Level", "End", "Swept"], cols, strict=True)}
+    )
 
 
 def _wall_clock_ns(index: pd.Index) -> np.ndarray:
@@ -152,7 +164,9 @@ def sessions(
         tz = time_zone.replace("GMT", "Etc/GMT").replace("UTC", "Etc/GMT")
         idx = idx.tz_localize(tz).tz_convert("UTC")
     minutes = np.ascontiguousarray((idx.hour * 60 + idx.minute).to_numpy(dtype=np.uint32))
-    active, high, low = pbr.smc_sessions(minutes, _col(df, "high"), _col(df, "low"), str(session), str(start_time), str(end_time))
+    active, high, low = pbr.smc_sessions(
+        minutes, _col(df, "high"), _col(df, "low"), str(session), str(start_time), str(end_time)
+    )
     return _frame({"Active": active, "High": high.astype(np.float32), "Low": low.astype(np.float32)})
 
 

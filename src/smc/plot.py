@@ -58,13 +58,17 @@ def plot_structures(bars: pd.DataFrame, events: pd.DataFrame, first: int, last: 
         if visible(a, b):
             color = "#1e88e5" if o["dir"] == 1 else "#fb8c00"
             a0 = max(a, first)
-            ax.add_patch(Rectangle((a0 - 0.5, o["bottom"]), b - a0 + 1, o["top"] - o["bottom"], color=color, alpha=0.25, lw=0))
+            ax.add_patch(
+                Rectangle((a0 - 0.5, o["bottom"]), b - a0 + 1, o["top"] - o["bottom"], color=color, alpha=0.25, lw=0)
+            )
     for _, f in _lifetimes(ev, "fvg", last + 1).iterrows():
         a, b = int(f["anchor"]), int(f["end"])
         if visible(a, b):
             color = "#7e57c2" if f["dir"] == 1 else "#ec407a"
             a0 = max(a, first)
-            ax.add_patch(Rectangle((a0 - 0.5, f["bottom"]), b - a0 + 1, f["top"] - f["bottom"], color=color, alpha=0.15, lw=0))
+            ax.add_patch(
+                Rectangle((a0 - 0.5, f["bottom"]), b - a0 + 1, f["top"] - f["bottom"], color=color, alpha=0.15, lw=0)
+            )
     for _, p in _lifetimes(ev, "pool", last + 1).iterrows():
         a, b = int(p["known"]), int(p["end"])
         if visible(a, b):
@@ -77,7 +81,14 @@ def plot_structures(bars: pd.DataFrame, events: pd.DataFrame, first: int, last: 
         if visible(a, b):
             major = e["scale"] == "swing"
             color = "#2e7d32" if e["dir"] == 1 else "#c62828"
-            ax.hlines(e["level"], max(a, first), b, colors=color, linewidth=1.6 if major else 0.8, linestyles="-" if major else "--")
+            ax.hlines(
+                e["level"],
+                max(a, first),
+                b,
+                colors=color,
+                linewidth=1.6 if major else 0.8,
+                linestyles="-" if major else "--",
+            )
             if first <= b <= last:
                 label = ("CHoCH" if e["kind"] == "choch" else "BOS") + ("" if major else " (i)")
                 ax.annotate(label, (b, e["level"]), fontsize=7 if major else 6, color=color, ha="right", va="bottom")
@@ -93,7 +104,9 @@ def plot_structures(bars: pd.DataFrame, events: pd.DataFrame, first: int, last: 
         ax.axhspan(z["bottom"], mid, xmin=0.97, color="#a5d6a7", alpha=0.3)
     ticks = np.linspace(first, last, num=min(8, last - first + 1)).astype(int)
     ax.set_xticks(ticks)
-    ax.set_xticklabels([pd.Timestamp(int(bars["ts"].iloc[k]), unit="ms").strftime("%m-%d %H:%M") for k in ticks], fontsize=8)
+    ax.set_xticklabels(
+        [pd.Timestamp(int(bars["ts"].iloc[k]), unit="ms").strftime("%m-%d %H:%M") for k in ticks], fontsize=8
+    )
     ax.set_xlim(first - 1, last + 2)
     lo, hi = win["low"].min(), win["high"].max()
     pad = (hi - lo) * 0.05

@@ -60,13 +60,17 @@ def describe(r: dict, bars: pd.DataFrame) -> str:
     last = s["last_bar"]
     trend = {1: "bullish", -1: "bearish", 0: "none"}
     zone = {1: "premium", -1: "discount", 0: "equilibrium"}[s["zone"]]
-    lines = [f"{r['coin']}  {utc(last['ts'])} bar (known {utc(r['known_ts'])} UTC)  close {fmt(last['close'])}  ATR {fmt(s['atr'])}"]
+    lines = [
+        f"{r['coin']}  {utc(last['ts'])} bar (known {utc(r['known_ts'])} UTC)  close {fmt(last['close'])}  ATR {fmt(s['atr'])}"
+    ]
     lines.append(f"  trend    swing {trend[s['swing_trend']]}, internal {trend[s['internal_trend']]}")
     for scale in ("swing", "internal"):
         b = s[f"{scale}_break"]
         if b:
             when = utc(bars["ts"].iloc[b["known"]])
-            lines.append(f"  {scale:9s}last {b['kind'].upper()} {'up' if b['dir'] == 1 else 'down'} through {fmt(b['level'])} at {when}")
+            lines.append(
+                f"  {scale:9s}last {b['kind'].upper()} {'up' if b['dir'] == 1 else 'down'} through {fmt(b['level'])} at {when}"
+            )
     pos = s["zone_position"]
     lines.append(
         f"  zone     {zone} ({'-' if pos is None else f'{100 * pos:.1f}'}% of {fmt(s['range_bottom'])}..{fmt(s['range_top'])})"
@@ -75,18 +79,24 @@ def describe(r: dict, bars: pd.DataFrame) -> str:
     for name, items in (("OBs", s["order_blocks"]), ("FVGs", s["fvgs"])):
         bull = sorted((o for o in items if o["dir"] == 1 and o["top"] <= close), key=lambda o: close - o["top"])
         bear = sorted((o for o in items if o["dir"] == -1 and o["bottom"] >= close), key=lambda o: o["bottom"] - close)
-        near = [f"+{fmt(o['bottom'])}..{fmt(o['top'])}" for o in bull[:2]] + [f"-{fmt(o['bottom'])}..{fmt(o['top'])}" for o in bear[:2]]
+        near = [f"+{fmt(o['bottom'])}..{fmt(o['top'])}" for o in bull[:2]] + [
+            f"-{fmt(o['bottom'])}..{fmt(o['top'])}" for o in bear[:2]
+        ]
         lines.append(f"  {name:9s}{len(items)} live; nearest {', '.join(near) or '-'}")
     above = sorted(p["level"] for p in s["pools"] if p["dir"] == 1 and p["level"] >= close)
     below = sorted((p["level"] for p in s["pools"] if p["dir"] == -1 and p["level"] <= close), reverse=True)
-    lines.append(f"  pools    above {', '.join(fmt(x) for x in above[:3]) or '-'}; below {', '.join(fmt(x) for x in below[:3]) or '-'}")
+    lines.append(
+        f"  pools    above {', '.join(fmt(x) for x in above[:3]) or '-'}; below {', '.join(fmt(x) for x in below[:3]) or '-'}"
+    )
     lines.append(
         f"  prev     day {fmt(s['prev_day_low'])}..{fmt(s['prev_day_high'])}, week {fmt(s['prev_week_low'])}..{fmt(s['prev_week_high'])}"
     )
     for side in ("low", "high"):
         sw = s[f"last_sweep_{side}"]
         if sw:
-            lines.append(f"  sweep    of {sw['scale']} {side}s {fmt(sw['level'])} at {utc(bars['ts'].iloc[sw['known']])}")
+            lines.append(
+                f"  sweep    of {sw['scale']} {side}s {fmt(sw['level'])} at {utc(bars['ts'].iloc[sw['known']])}"
+            )
     if sig["action"] == "none":
         lines.append("  signal   none")
     else:
@@ -155,7 +165,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps([{"coin": r["coin"], "signal": r["signal"], "snapshot": r["snapshot"]} for r, _ in results], indent=1))
+        print(
+            json.dumps(
+                [{"coin": r["coin"], "signal": r["signal"], "snapshot": r["snapshot"]} for r, _ in results], indent=1
+            )
+        )
     else:
         print(f"SMC state on closed {args.timeframe}m bars from {args.data}\n")
         for r, bars in results:

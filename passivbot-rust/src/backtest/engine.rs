@@ -25,6 +25,8 @@ use super::ema::{close_seed, log_range, quote_volume, quote_volume_seed, Ema};
 use super::fill_rule::order_fills;
 use super::params::BacktestParams;
 use super::wallet::Wallet;
+use crate::smc::engine::Bar;
+use crate::smc::gate::{CoinGate, GateParams};
 
 const HOUR_MS: i64 = 3_600_000;
 const MINUTE_MS: i64 = 60_000;
@@ -103,6 +105,12 @@ impl CoinEmas {
     }
 }
 
+/// The SMC gate of every coin and its rules.
+struct SmcGates {
+    rules: GateParams,
+    coins: Vec<CoinGate>,
+}
+
 /// Output of one run.
 pub struct EngineOutput {
     pub fills: Vec<Fill>,
@@ -148,6 +156,8 @@ pub struct Engine<'a> {
     /// The orchestrator input, updated in place every minute; its bot parameters are kept
     /// equal to `bot` (only the dynamic WEL changes).
     input: OrchestratorInput,
+    /// Per-coin SMC gates on initial entries (when configured).
+    smc: Option<SmcGates>,
     /// Positions of the EMAs in `input` (static: resolved once).
     ema_slots: Vec<EmaSlots>,
     /// Per coin and side: the slot of its 1h volatility EMA in `input` (spans > 0 only).
@@ -381,6 +391,16 @@ impl<'a> Engine<'a> {
                 .requested_start_timestamp_ms
                 .max(params.first_timestamp_ms),
             input,
+            smc: match &params.smc {
+                None => None,
+                Some(cfg) => Some(SmcGates {
+                    rules: cfg.gate.clone(),
+                    coins: (0..n_coins)
+                        .map(|_| CoinGate::new(cfg))
+                        .collect::<Result<_, _>>()
+                        .map_err(|e| format!("backtest_params.smc: {e}"))?,
+                }),
+            },
             ema_slots,
             volatility_slots,
             workspace: Workspace::default(),
@@ -449,6 +469,7 @@ impl<'a> Engine<'a> {
             self.close_delisted_positions(k);
         }
         self.update_emas(k);
+        self.update_smc(k)?;
         if self.wallet.btc_collateral() {
             self.wallet.mark(self.btc_usd[k]);
         }
@@ -653,6 +674,46 @@ impl<'a> Engine<'a> {
     }
 
     // ---- indicators --------------------------------------------------------------------------
+
+    /// Feeds minute k (closed) to each coin's SMC gate. The candle array has no opens: a minute's
+    /// open is taken as the previous minute's close (continuous 1m data; at most a tick apart).
+    fn update_smc(&mut self, k: usize) -> Result<(), String> {
+        let Some(smc) = self.smc.as_mut() else {
+            return Ok(());
+        };
+        let ts = self.params.first_timestamp_ms + MINUTE_MS * k as i64;
+        for (i, gate) in smc.coins.iter_mut().enumerate() {
+            let range = self.ranges[i];
+            if !range.valid(k) {
+                continue;
+            }
+            let col = self.columns[i];
+            let close = self.data.close(k, col);
+            let open = if k > range.first {
+                self.data.close(k - 1, col)
+            } else {
+                close
+            };
+            let bar = Bar {
+                ts,
+                open,
+                high: self.data.high(k, col),
+                low: self.data.low(k, col),
+                close,
+                volume: self.data.volume(k, col),
+            };
+            gate.push_minute(bar)
+                .map_err(|e| format!("SMC gate, coin {i}, minute {k}: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// True when the SMC gate forbids `pside` to open a position on coin `i` at `close`.
+    fn smc_blocks(&self, i: usize, pside: Pside, close: f64) -> bool {
+        self.smc
+            .as_ref()
+            .is_some_and(|smc| !smc.coins[i].allows(pside, close, &smc.rules))
+    }
 
     fn update_emas(&mut self, k: usize) {
         self.update_hourly_volatility(k);
@@ -933,6 +994,9 @@ impl<'a> Engine<'a> {
                     && !has_position
                     && !self.passes_min_cost(i, pside, raw_balance, close)
                 {
+                    Some(Mode::GracefulStop)
+                } else if !has_position && self.smc_blocks(i, pside, close) {
+                    // no new position against the SMC state; an open one is still managed
                     Some(Mode::GracefulStop)
                 } else {
                     None

@@ -40,6 +40,9 @@ pub struct BacktestParams {
     /// Reproduce passivbot v7.7's fill-affecting quirks exactly (see docs/ai/decisions.md).
     #[serde(default)]
     pub compat_v7: bool,
+    /// Smart Money Concepts gate on initial entries (off when absent).
+    #[serde(default)]
+    pub smc: Option<crate::smc::gate::SmcGateConfig>,
 }
 
 fn default_true() -> bool {

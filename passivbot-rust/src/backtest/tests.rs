@@ -78,6 +78,7 @@ fn params(n_coins: usize, n_minutes: usize, compat: bool) -> BacktestParams {
         hedge_mode: true,
         active_coin_indices: None,
         compat_v7: compat,
+        smc: None,
     }
 }
 
@@ -564,4 +565,53 @@ fn a_traded_side_reading_the_idle_sides_emas_sees_them_updated() {
         assert!(!own_spans.is_empty(), "compat={compat}");
         assert_eq!(same_spans, own_spans, "compat={compat}");
     }
+}
+
+// SMC gate on initial entries (1-minute "higher timeframe", pivot half-width 1, trend only):
+// a pivot high at minute 2 (101 ≥ 100 before, > 100.5 after) is confirmed at minute 3 and broken by
+// minute 4's close (101.2): the internal trend turns bullish at minute 4, so the first initial entry
+// is placed at minute 4 (at round_dn(101.2, 1) = 101) and fills at minute 5 — not earlier, although
+// every earlier minute would have filled an entry. Without the gate it fills at minute 3.
+#[test]
+fn smc_gate_delays_initial_entries_until_the_confirming_bar_has_closed() {
+    use crate::smc::engine::EngineParams;
+    use crate::smc::gate::{GateParams, SmcGateConfig, TrendRule};
+    let candles = vec![
+        flat(100.0),
+        (100.0, 99.0, 99.5),
+        (101.0, 99.5, 100.5),
+        (100.5, 99.0, 99.5),
+        (101.5, 99.5, 101.2),
+        (101.5, 100.0, 101.0),
+        flat(101.0),
+    ];
+    let smc = SmcGateConfig {
+        timeframe_minutes: 1,
+        engine: EngineParams {
+            internal_length: 1,
+            swing_length: 2,
+            liquidity_length: 1,
+            atr_length: 1,
+            ..EngineParams::default()
+        },
+        gate: GateParams {
+            trend: TrendRule::Internal,
+            location: false,
+            ..GateParams::default()
+        },
+    };
+    let ungated = run(
+        std::slice::from_ref(&candles),
+        &[pair(long_params())],
+        &params(1, 7, false),
+    );
+    assert_eq!(ungated[0].index, 3);
+    let mut p = params(1, 7, false);
+    p.smc = Some(smc);
+    let gated = run(&[candles], &[pair(long_params())], &p);
+    assert_eq!(gated.len(), 1, "{gated:?}");
+    assert_eq!(
+        (gated[0].index, gated[0].price, gated[0].order_type),
+        (5, 101.0, OrderType::EntryInitialNormalLong)
+    );
 }

@@ -15,6 +15,7 @@
 
 pub mod compat;
 pub mod engine;
+pub mod gate;
 pub mod htf;
 pub mod signal;
 pub mod util;
