@@ -79,3 +79,22 @@ def test_missing_bot_key_and_unknown_param_are_named() -> None:
         pbr.run_backtest(flat(50), np.full(50, 1.0), [bot], [EX], params(50))
     with pytest.raises(ValueError, match="unknown field `starting_balanse`"):
         pbr.run_backtest(flat(50), np.full(50, 1.0), [BOT], [EX], dict(params(50), starting_balanse=5))
+
+
+def test_bundle_holds_the_arrays_and_runs_the_same_backtest() -> None:
+    hlcvs, btc = flat(50), np.full(50, 1.0)
+    ts = np.arange(50, dtype=np.int64) * 60_000
+    meta = {"coins": [{"symbol": "BTC/USDT:USDT", "coin": "BTC"}], "requested_start_timestamp_ms": 0}
+    bundle = pbr.HlcvsBundle(hlcvs, btc, ts, meta)
+    assert bundle.coins_len() == 1 and bundle.hlcvs.shape == (50, 1, 4)
+    assert bundle.coin_meta("BTC")["symbol"] == "BTC/USDT:USDT" and bundle.coin_meta("ETH") is None
+    direct = pbr.run_backtest(hlcvs, btc, [BOT], [EX], params(50))
+    via_bundle = pbr.run_backtest_bundle(bundle, [BOT], [EX], params(50))
+    assert np.array_equal(direct[1], via_bundle[1]) and direct[2] == via_bundle[2]
+
+
+def test_bundle_rejects_mismatched_arrays() -> None:
+    with pytest.raises(ValueError, match="timestamps has 49 values"):
+        pbr.HlcvsBundle(flat(50), np.full(50, 1.0), np.arange(49, dtype=np.int64), {})
+    with pytest.raises(ValueError, match=r"meta\['coins'\] lists 2 coins"):
+        pbr.HlcvsBundle(flat(50), np.full(50, 1.0), np.arange(50, dtype=np.int64), {"coins": [{}, {}]})

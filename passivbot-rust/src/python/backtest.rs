@@ -55,7 +55,7 @@ fn analysis_dict<'py>(py: Python<'py>, a: &Analysis) -> PyResult<Bound<'py, PyDi
 #[pyfunction]
 #[pyo3(signature = (hlcvs, btc_usd, bot_params, exchange_params_list, backtest_params, progress=None))]
 #[allow(clippy::type_complexity)]
-fn run_backtest<'py>(
+pub(super) fn run_backtest<'py>(
     py: Python<'py>,
     hlcvs: PyReadonlyArray3<'py, f64>,
     btc_usd: PyReadonlyArray1<'py, f64>,

@@ -5,6 +5,7 @@
 use pyo3::prelude::*;
 
 mod backtest;
+mod bundle;
 mod candle_ema;
 mod closes;
 mod convert;
@@ -28,6 +29,7 @@ fn passivbot_rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     orchestrator::register(m)?;
     live::register(m)?;
     backtest::register(m)?;
+    bundle::register(m)?;
     candle_ema::register(m)?;
     smc::register(m)?;
     Ok(())
