@@ -5,8 +5,9 @@
 //! wrappers have `bid = 0` (so the WEL auto-reduce prices at the ask), the short ones `ask = 0`.
 //! Unlike the reference (which would propagate NaN), any non-finite argument is rejected.
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+
+use super::convert::check_finite;
 
 use crate::orders::closes;
 use crate::types::{
@@ -21,28 +22,6 @@ struct CloseInputs {
     bot: BotParams,
     position: Position,
     trailing: TrailingBundle,
-}
-
-/// Python spelling of a non-finite float.
-fn non_finite_repr(v: f64) -> &'static str {
-    if v.is_nan() {
-        "nan"
-    } else if v > 0.0 {
-        "inf"
-    } else {
-        "-inf"
-    }
-}
-
-/// Rejects the first non-finite argument with `ValueError("<fn>: <arg> must be finite, got nan")`.
-fn check_finite(fn_name: &str, args: &[(&str, f64)]) -> PyResult<()> {
-    match args.iter().find(|(_, v)| !v.is_finite()) {
-        Some((name, v)) => Err(PyValueError::new_err(format!(
-            "{fn_name}: {name} must be finite, got {}",
-            non_finite_repr(*v)
-        ))),
-        None => Ok(()),
-    }
 }
 
 /// Names of the 23 arguments, in positional order; the last is the side's order-book price.

@@ -87,3 +87,26 @@ pub fn from_json_value<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'p
         }
     })
 }
+
+/// Python spelling of a non-finite float.
+fn non_finite_repr(v: f64) -> &'static str {
+    if v.is_nan() {
+        "nan"
+    } else if v > 0.0 {
+        "inf"
+    } else {
+        "-inf"
+    }
+}
+
+/// Rejects the first non-finite argument with `ValueError("<fn>: <arg> must be finite, got nan")`
+/// (the reference would propagate NaN into orders).
+pub fn check_finite(fn_name: &str, args: &[(&str, f64)]) -> PyResult<()> {
+    match args.iter().find(|(_, v)| !v.is_finite()) {
+        Some((name, v)) => Err(PyValueError::new_err(format!(
+            "{fn_name}: {name} must be finite, got {}",
+            non_finite_repr(*v)
+        ))),
+        None => Ok(()),
+    }
+}

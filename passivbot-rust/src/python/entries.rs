@@ -2,8 +2,9 @@
 //! §2.1). Fields a wrapper does not take are 0 (long: `ask`, `ema_bands.upper`; short: `bid`,
 //! `ema_bands.lower`; bot params outside the signature). Non-finite arguments are rejected.
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+
+use super::convert::check_finite;
 
 use crate::orders::entries::{calc_entries, calc_next_entry};
 use crate::types::{
@@ -137,11 +138,7 @@ impl FlatEntryArgs {
 
     /// Rejects non-finite arguments, then builds the structs with every other field at 0.
     fn into_inputs(self, fn_name: &str, pside: Pside) -> PyResult<EntryInputs> {
-        if let Some((name, v)) = self.named(pside).into_iter().find(|(_, v)| !v.is_finite()) {
-            return Err(PyValueError::new_err(format!(
-                "{fn_name}: {name} must be finite, got {v}"
-            )));
-        }
+        check_finite(fn_name, &self.named(pside))?;
         let (order_book, ema_bands) = match pside {
             Pside::Long => (
                 OrderBook {
