@@ -9,6 +9,7 @@
 
 use std::cell::Cell;
 
+use super::memo::{BookUse, CallKey, Clamp, OrderMemo, Step};
 use crate::math::{
     calc_ema_price_ask, calc_ema_price_bid, calc_min_entry_qty, calc_new_psize_pprice,
     calc_wallet_exposure, calc_wallet_exposure_if_filled, cost_to_qty, interpolate, quantize,
@@ -66,17 +67,70 @@ struct Ctx<'a> {
     /// at the same price twice (size, then crop), and a ladder's next level often at the last
     /// level's price. A pure function of the price for one exchange, so reusing it is exact.
     min_qty_memo: &'a MinQtyMemo,
+    /// How the re-entry part of the step read the book price, and whether it read the trailing
+    /// bundle: what a memoised result must match (`orders::memo`).
+    book_use: Cell<BookUse>,
+    read_trailing: Cell<bool>,
 }
 
 type MinQtyMemo = Cell<Option<(u64, f64)>>;
 
-impl Ctx<'_> {
+/// Entries clamp with `min` (long) or `max` (short): `more_passive`.
+fn entry_clamp(pside: Pside) -> Clamp {
+    match pside {
+        Pside::Long => Clamp::Min,
+        Pside::Short => Clamp::Max,
+    }
+}
+
+impl<'a> Ctx<'a> {
+    fn new(
+        pside: Pside,
+        ex: &'a ExchangeParams,
+        state: &'a StateParams,
+        bot: &'a BotParams,
+        min_qty_memo: &'a MinQtyMemo,
+    ) -> Self {
+        Ctx {
+            pside,
+            ex,
+            state,
+            bot,
+            sign: pside.sign(),
+            min_qty_memo,
+            book_use: Cell::new(BookUse::new(entry_clamp(pside))),
+            read_trailing: Cell::new(false),
+        }
+    }
+
     /// Best price on our side of the book (bid for long entries, ask for short entries).
     fn book(&self) -> f64 {
         match self.pside {
             Pside::Long => self.state.order_book.bid,
             Pside::Short => self.state.order_book.ask,
         }
+    }
+
+    /// `more_passive(pside, level, book)` (argument order as given by `level_first`), noted in
+    /// `book_use`.
+    fn clamp_to_book(&self, level: f64, level_first: bool) -> f64 {
+        let book = self.book();
+        let mut book_use = self.book_use.get();
+        book_use.clamped(level, book);
+        self.book_use.set(book_use);
+        if level_first {
+            more_passive(self.pside, level, book)
+        } else {
+            more_passive(self.pside, book, level)
+        }
+    }
+
+    /// The book price itself, noted in `book_use`.
+    fn read_book(&self) -> f64 {
+        let mut book_use = self.book_use.get();
+        book_use.read();
+        self.book_use.set(book_use);
+        self.book()
     }
 
     fn balance(&self) -> f64 {
@@ -186,11 +240,7 @@ fn grid_price(ctx: &Ctx, pprice: f64, we: f64, limit: f64) -> f64 {
     let vol_mult = ctx.volatility() * b.entry_grid_spacing_volatility_weight;
     let mult = (1.0 + we_mult + vol_mult).max(0.0);
     let level = pprice * (1.0 - ctx.sign * b.entry_grid_spacing_pct * mult);
-    more_passive(
-        ctx.pside,
-        round_passive(ctx.pside, level, ctx.ex.price_step),
-        ctx.book(),
-    )
+    ctx.clamp_to_book(round_passive(ctx.pside, level, ctx.ex.price_step), true)
 }
 
 /// Re-entry size (§6.4): double down on the position or use the initial fraction of the limit,
@@ -253,18 +303,11 @@ fn next_level_too_small(
 // Grid and trailing entries
 // ---------------------------------------------------------------------------------------------
 
-/// Grid entry (§6.2–§6.4) with the limit capped at `cap`.
-fn grid_entry(ctx: &Ctx, position: &Position, cap: f64) -> Order {
-    let limit_a = ctx.limit_with_allowance();
-    if limit_a == 0.0 || ctx.balance() <= 0.0 {
-        return Order::empty();
-    }
-    let limit = cap.min(limit_a);
+/// Grid re-entry (§6.3–§6.4) of a position that holds its initial entry (floor `q0`), with the
+/// limit capped at `cap`.
+fn grid_reentry(ctx: &Ctx, position: &Position, cap: f64, q0: f64) -> Order {
+    let limit = cap.min(ctx.limit_with_allowance());
     let psize_abs = position.size.abs();
-    let q0 = match initial_entry(ctx, psize_abs) {
-        Initial::Order(order) => return order,
-        Initial::Continue { q0 } => q0,
-    };
     let we = ctx.wallet_exposure(psize_abs, position.price);
     if we >= limit * FULL_FRACTION {
         return Order::empty();
@@ -328,18 +371,17 @@ fn trailing_price(
         Pside::Short => (trailing.max_since_open, trailing.min_since_max),
     };
     let retraced = || is_beyond(pside, extreme * (1.0 + sign * retracement), rebound);
-    let passive = |level: f64| {
-        more_passive(
-            pside,
-            ctx.book(),
-            round_passive(pside, level, ctx.ex.price_step),
-        )
-    };
+    let passive =
+        |level: f64| ctx.clamp_to_book(round_passive(pside, level, ctx.ex.price_step), false);
     match (threshold > 0.0, retracement > 0.0) {
         (false, false) => None,
-        (false, true) => retraced().then(|| ctx.book()),
+        (false, true) => {
+            ctx.read_trailing.set(true);
+            retraced().then(|| ctx.read_book())
+        }
         (true, false) => Some(passive(pprice * (1.0 - sign * threshold))),
         (true, true) => {
+            ctx.read_trailing.set(true);
             let beyond_threshold = is_beyond(pside, extreme, pprice * (1.0 - sign * threshold));
             (beyond_threshold && retraced())
                 .then(|| passive(pprice * (1.0 - sign * threshold + sign * retracement)))
@@ -347,15 +389,17 @@ fn trailing_price(
     }
 }
 
-/// Trailing entry (§6.2, §6.5) with the limit capped at `cap`. Relies on the dispatcher's
-/// balance/limit guard. Full: no order; untriggered: a zero-qty `entry_trailing_normal`.
-fn trailing_entry(ctx: &Ctx, position: &Position, trailing: &TrailingBundle, cap: f64) -> Order {
+/// Trailing re-entry (§6.5) of a position that holds its initial entry (floor `q0`), with the
+/// limit capped at `cap`. Full: no order; untriggered: a zero-qty `entry_trailing_normal`.
+fn trailing_reentry(
+    ctx: &Ctx,
+    position: &Position,
+    trailing: &TrailingBundle,
+    cap: f64,
+    q0: f64,
+) -> Order {
     let limit = cap.min(ctx.limit_with_allowance());
     let psize_abs = position.size.abs();
-    let q0 = match initial_entry(ctx, psize_abs) {
-        Initial::Order(order) => return order,
-        Initial::Continue { q0 } => q0,
-    };
     let we = ctx.wallet_exposure(psize_abs, position.price);
     if we > limit * FULL_FRACTION {
         return Order::empty();
@@ -374,18 +418,26 @@ fn trailing_entry(ctx: &Ctx, position: &Position, trailing: &TrailingBundle, cap
     }
 }
 
-/// Grid vs trailing by `entry_trailing_grid_ratio` (§6.6).
-fn dispatch(ctx: &Ctx, position: &Position, trailing: &TrailingBundle) -> Order {
+/// The entry function of a step: grid or trailing, and the cap of its limit.
+#[derive(Debug, Clone, Copy)]
+enum EntryPath {
+    Grid { cap: f64 },
+    Trailing { cap: f64 },
+}
+
+/// Grid vs trailing by `entry_trailing_grid_ratio` (§6.6); `None`: no order (no limit or no
+/// balance).
+fn choose_path(ctx: &Ctx, position: &Position) -> Option<EntryPath> {
     let limit_a = ctx.limit_with_allowance();
     if limit_a == 0.0 || ctx.balance() <= 0.0 {
-        return Order::empty();
+        return None;
     }
     let ratio = ctx.bot.entry_trailing_grid_ratio;
     if ratio >= 1.0 || ratio <= -1.0 {
-        return trailing_entry(ctx, position, trailing, limit_a);
+        return Some(EntryPath::Trailing { cap: limit_a });
     }
     if ratio == 0.0 {
-        return grid_entry(ctx, position, limit_a);
+        return Some(EntryPath::Grid { cap: limit_a });
     }
     let we = ctx.wallet_exposure(position.size.abs(), position.price);
     let we_ratio = we / limit_a;
@@ -397,19 +449,68 @@ fn dispatch(ctx: &Ctx, position: &Position, trailing: &TrailingBundle) -> Order 
             (limit_a * share * RATIO_CAP_PADDING).min(limit_a)
         }
     };
-    if ratio > 0.0 {
+    Some(if ratio > 0.0 {
         // Trailing first, grid for the rest.
         if we_ratio < ratio {
-            trailing_entry(ctx, position, trailing, padded_cap(ratio))
+            EntryPath::Trailing {
+                cap: padded_cap(ratio),
+            }
         } else {
-            grid_entry(ctx, position, limit_a)
+            EntryPath::Grid { cap: limit_a }
         }
     } else if we_ratio < 1.0 + ratio {
         // Grid first, trailing for the rest.
-        grid_entry(ctx, position, padded_cap(1.0 + ratio))
+        EntryPath::Grid {
+            cap: padded_cap(1.0 + ratio),
+        }
     } else {
-        trailing_entry(ctx, position, trailing, limit_a)
+        EntryPath::Trailing { cap: limit_a }
+    })
+}
+
+/// One entry step (§6.2–§6.6): the path, the initial-entry prologue, then the re-entry. With a
+/// memo (and this step's index in it), the re-entry is taken from it when everything it reads
+/// is unchanged (see `orders::memo`; the prologue, which reads the EMA bands, always runs).
+fn entry_step(
+    ctx: &Ctx,
+    position: &Position,
+    trailing: &TrailingBundle,
+    memo: Option<(&mut OrderMemo, usize)>,
+) -> Order {
+    let Some(path) = choose_path(ctx, position) else {
+        return Order::empty();
+    };
+    let q0 = match initial_entry(ctx, position.size.abs()) {
+        Initial::Order(order) => return order,
+        Initial::Continue { q0 } => q0,
+    };
+    let reentry = || match path {
+        EntryPath::Grid { cap } => grid_reentry(ctx, position, cap, q0),
+        EntryPath::Trailing { cap } => trailing_reentry(ctx, position, trailing, cap, q0),
+    };
+    let Some((memo, k)) = memo else {
+        return reentry();
+    };
+    let book = ctx.book();
+    if let Some(order) = memo.lookup(k, position, q0, book, trailing) {
+        return order;
     }
+    // Only the re-entry's reads count (the prologue's are covered by `q0`).
+    ctx.book_use.set(BookUse::new(entry_clamp(ctx.pside)));
+    ctx.read_trailing.set(false);
+    let order = reentry();
+    memo.store(
+        k,
+        Step {
+            position: *position,
+            q0,
+            book,
+            book_use: ctx.book_use.get(),
+            trailing: ctx.read_trailing.get().then_some(*trailing),
+            order,
+        },
+    );
+    order
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -426,36 +527,42 @@ pub fn calc_next_entry(
     position: &Position,
     trailing: &TrailingBundle,
 ) -> Order {
-    next_entry(
-        pside,
-        exchange,
-        state,
-        bot,
-        position,
-        trailing,
-        &Cell::new(None),
-    )
+    let min_qty_memo = Cell::new(None);
+    let ctx = Ctx::new(pside, exchange, state, bot, &min_qty_memo);
+    entry_step(&ctx, position, trailing, None)
 }
 
-/// [`calc_next_entry`] with a minimum-quantity memo that outlives the call (the ladder's).
-fn next_entry(
+/// The memo's call-wide key of an entry computation.
+fn call_key(
+    pside: Pside,
+    exchange: &ExchangeParams,
+    state: &StateParams,
+    bot: &BotParams,
+) -> CallKey {
+    CallKey {
+        pside,
+        exchange: *exchange,
+        bot: *bot,
+        balance: state.balance,
+        volatility: state.entry_volatility_logrange_ema_1h,
+    }
+}
+
+/// [`calc_next_entry`] through a memo kept between calls (step 0 of [`calc_entries_into_memo`]):
+/// the same order, bit for bit (see `orders::memo`).
+pub(crate) fn calc_next_entry_memo(
     pside: Pside,
     exchange: &ExchangeParams,
     state: &StateParams,
     bot: &BotParams,
     position: &Position,
     trailing: &TrailingBundle,
-    min_qty_memo: &MinQtyMemo,
+    memo: &mut OrderMemo,
 ) -> Order {
-    let ctx = Ctx {
-        pside,
-        ex: exchange,
-        state,
-        bot,
-        sign: pside.sign(),
-        min_qty_memo,
-    };
-    dispatch(&ctx, position, trailing)
+    memo.begin(call_key(pside, exchange, state, bot));
+    let min_qty_memo = Cell::new(None);
+    let ctx = Ctx::new(pside, exchange, state, bot, &min_qty_memo);
+    entry_step(&ctx, position, trailing, Some((memo, 0)))
 }
 
 /// The ladder of entries (§6.7): repeatedly takes the next entry as if the previous one had
@@ -492,12 +599,56 @@ pub fn calc_entries_into(
     trailing: &TrailingBundle,
     entries: &mut Vec<Order>,
 ) {
+    entries_ladder(
+        pside, exchange, state, bot, position, trailing, None, entries,
+    );
+}
+
+/// [`calc_entries_into`] through a memo kept between calls: step `k` of the ladder is step `k`
+/// of the memo. The same orders, bit for bit (see `orders::memo`).
+#[allow(clippy::too_many_arguments)] // calc_entries_into's arguments and the memo
+pub(crate) fn calc_entries_into_memo(
+    pside: Pside,
+    exchange: &ExchangeParams,
+    state: &StateParams,
+    bot: &BotParams,
+    position: &Position,
+    trailing: &TrailingBundle,
+    memo: &mut OrderMemo,
+    entries: &mut Vec<Order>,
+) {
+    memo.begin(call_key(pside, exchange, state, bot));
+    entries_ladder(
+        pside,
+        exchange,
+        state,
+        bot,
+        position,
+        trailing,
+        Some(memo),
+        entries,
+    );
+}
+
+#[allow(clippy::too_many_arguments)] // calc_entries_into's arguments and the memo
+fn entries_ladder(
+    pside: Pside,
+    exchange: &ExchangeParams,
+    state: &StateParams,
+    bot: &BotParams,
+    position: &Position,
+    trailing: &TrailingBundle,
+    mut memo: Option<&mut OrderMemo>,
+    entries: &mut Vec<Order>,
+) {
     entries.clear();
-    let memo = Cell::new(None);
+    let min_qty_memo = Cell::new(None);
     let mut state = *state;
     let mut position = *position;
-    for _ in 0..MAX_ENTRIES {
-        let mut entry = next_entry(pside, exchange, &state, bot, &position, trailing, &memo);
+    for k in 0..MAX_ENTRIES {
+        let ctx = Ctx::new(pside, exchange, &state, bot, &min_qty_memo);
+        let step_memo = memo.as_deref_mut().map(|m| (m, k));
+        let mut entry = entry_step(&ctx, &position, trailing, step_memo);
         entry.price = quantize(entry.price, exchange.price_step);
         entry.qty = quantize(entry.qty, exchange.qty_step);
         if entry.qty == 0.0 {
