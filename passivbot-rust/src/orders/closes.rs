@@ -484,15 +484,16 @@ fn memo_close_step(
     k: usize,
 ) -> Order {
     let mkt = Market::new(pside, state);
-    if let Some(order) = memo.lookup(k, position, 0.0, mkt.price, trailing) {
-        return order;
+    if let Some(step) = memo.candidate(k, position, mkt.price, trailing) {
+        return memo.hit(step.order);
     }
     let order = close_step(pside, exchange, state, &mkt, bot, position, trailing);
     memo.store(
         k,
         Step {
             position: *position,
-            q0: 0.0,
+            initial_price: 0.0,
+            q0: None,
             book: mkt.price,
             book_use: mkt.book_use.get(),
             trailing: mkt.read_trailing.get().then_some(*trailing),
@@ -503,16 +504,16 @@ fn memo_close_step(
 }
 
 /// The memo's call-wide key of a close computation (closes do not read the volatility).
-fn call_key(
+fn call_key<'a>(
     pside: Pside,
-    exchange: &ExchangeParams,
+    exchange: &'a ExchangeParams,
     state: &StateParams,
-    bot: &BotParams,
-) -> CallKey {
+    bot: &'a BotParams,
+) -> CallKey<'a> {
     CallKey {
         pside,
-        exchange: *exchange,
-        bot: *bot,
+        exchange,
+        bot,
         balance: state.balance,
         volatility: 0.0,
     }

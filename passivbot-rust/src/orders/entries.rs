@@ -11,9 +11,9 @@ use std::cell::Cell;
 
 use super::memo::{BookUse, CallKey, Clamp, OrderMemo, Step};
 use crate::math::{
-    calc_ema_price_ask, calc_ema_price_bid, calc_min_entry_qty, calc_new_psize_pprice,
-    calc_wallet_exposure, calc_wallet_exposure_if_filled, cost_to_qty, interpolate, quantize,
-    round_, round_dn, round_up, wel_with_allowance,
+    calc_min_entry_qty, calc_new_psize_pprice, calc_wallet_exposure,
+    calc_wallet_exposure_if_filled, cost_to_qty, interpolate, quantize, round_, round_dn, round_up,
+    wel_with_allowance,
 };
 use crate::types::{
     BotParams, ExchangeParams, Order, OrderKind, Position, Pside, StateParams, TrailingBundle,
@@ -67,6 +67,8 @@ struct Ctx<'a> {
     /// at the same price twice (size, then crop), and a ladder's next level often at the last
     /// level's price. A pure function of the price for one exchange, so reusing it is exact.
     min_qty_memo: &'a MinQtyMemo,
+    /// [`ema_entry_level`] of this state.
+    ema_level: f64,
     /// How the re-entry part of the step read the book price, and whether it read the trailing
     /// bundle: what a memoised result must match (`orders::memo`).
     book_use: Cell<BookUse>,
@@ -90,6 +92,7 @@ impl<'a> Ctx<'a> {
         state: &'a StateParams,
         bot: &'a BotParams,
         min_qty_memo: &'a MinQtyMemo,
+        ema_level: f64,
     ) -> Self {
         Ctx {
             pside,
@@ -98,6 +101,7 @@ impl<'a> Ctx<'a> {
             bot,
             sign: pside.sign(),
             min_qty_memo,
+            ema_level,
             book_use: Cell::new(BookUse::new(entry_clamp(pside))),
             read_trailing: Cell::new(false),
         }
@@ -182,29 +186,29 @@ enum Initial {
     Continue { q0: f64 },
 }
 
-/// Initial entry price from the EMA band (§6.2).
-fn initial_entry_price(ctx: &Ctx) -> f64 {
-    let (ps, dist) = (ctx.ex.price_step, ctx.bot.entry_initial_ema_dist);
-    match ctx.pside {
-        Pside::Long => calc_ema_price_bid(
-            ps,
-            ctx.state.order_book.bid,
-            ctx.state.ema_bands.lower,
-            dist,
-        ),
-        Pside::Short => calc_ema_price_ask(
-            ps,
-            ctx.state.order_book.ask,
-            ctx.state.ema_bands.upper,
-            dist,
-        ),
+/// The EMA band's entry level (§6.2): the band moved by `entry_initial_ema_dist`, rounded
+/// passively. The book is not involved, so a grid/ladder computes it once for all its steps.
+fn ema_entry_level(pside: Pside, ex: &ExchangeParams, state: &StateParams, bot: &BotParams) -> f64 {
+    let dist = bot.entry_initial_ema_dist;
+    match pside {
+        Pside::Long => round_dn(state.ema_bands.lower * (1.0 - dist), ex.price_step),
+        Pside::Short => round_up(state.ema_bands.upper * (1.0 + dist), ex.price_step),
     }
 }
 
-/// Shared prologue of the grid and trailing entries (§6.2): initial order, partial top-up, or the
-/// re-entry floor `q0`. `L_a` (not the capped limit) sizes the initial entry.
-fn initial_entry(ctx: &Ctx, psize_abs: f64) -> Initial {
-    let price = initial_entry_price(ctx);
+/// Initial entry price (§6.2): the EMA level, or the book when that is more aggressive. The
+/// same operations as `calc_ema_price_bid` / `calc_ema_price_ask`.
+fn initial_entry_price(ctx: &Ctx) -> f64 {
+    match ctx.pside {
+        Pside::Long => ctx.state.order_book.bid.min(ctx.ema_level),
+        Pside::Short => ctx.state.order_book.ask.max(ctx.ema_level),
+    }
+}
+
+/// Shared prologue of the grid and trailing entries (§6.2) at the initial entry price `price`:
+/// initial order, partial top-up, or the re-entry floor `q0`. `L_a` (not the capped limit)
+/// sizes the initial entry.
+fn initial_entry(ctx: &Ctx, price: f64, psize_abs: f64) -> Initial {
     if price <= ctx.ex.price_step {
         return Initial::Order(Order::empty());
     }
@@ -468,41 +472,75 @@ fn choose_path(ctx: &Ctx, position: &Position) -> Option<EntryPath> {
     })
 }
 
-/// One entry step (§6.2–§6.6): the path, the initial-entry prologue, then the re-entry. With a
-/// memo (and this step's index in it), the re-entry is taken from it when everything it reads
-/// is unchanged (see `orders::memo`; the prologue, which reads the EMA bands, always runs).
+/// One entry step (§6.2–§6.6) at the initial entry price `price0`: the path, the initial-entry
+/// prologue (`initial`, when the caller already has it), then the re-entry. Also returns the
+/// re-entry floor `q0` when the step went on to a re-entry.
+fn compute_entry(
+    ctx: &Ctx,
+    position: &Position,
+    trailing: &TrailingBundle,
+    price0: f64,
+    initial: Option<Initial>,
+) -> (Order, Option<f64>) {
+    let Some(path) = choose_path(ctx, position) else {
+        return (Order::empty(), None);
+    };
+    let initial = initial.unwrap_or_else(|| initial_entry(ctx, price0, position.size.abs()));
+    let q0 = match initial {
+        Initial::Order(order) => return (order, None),
+        Initial::Continue { q0 } => q0,
+    };
+    let order = match path {
+        EntryPath::Grid { cap } => grid_reentry(ctx, position, cap, q0),
+        EntryPath::Trailing { cap } => trailing_reentry(ctx, position, trailing, cap, q0),
+    };
+    (order, Some(q0))
+}
+
+/// [`compute_entry`], through a memo when given one (with this step's index in it): the memo's
+/// order when everything the step reads is unchanged (see `orders::memo`). The EMA bands and
+/// the book enter the prologue only through the initial entry price: the same price gives the
+/// same prologue; another price still gives the same re-entry if the prologue yields the same
+/// floor `q0` (the re-entry reads nothing else of the prologue). The re-entry's own reads of
+/// the book are its clamps, recorded.
 fn entry_step(
     ctx: &Ctx,
     position: &Position,
     trailing: &TrailingBundle,
     memo: Option<(&mut OrderMemo, usize)>,
 ) -> Order {
-    let Some(path) = choose_path(ctx, position) else {
-        return Order::empty();
-    };
-    let q0 = match initial_entry(ctx, position.size.abs()) {
-        Initial::Order(order) => return order,
-        Initial::Continue { q0 } => q0,
-    };
-    let reentry = || match path {
-        EntryPath::Grid { cap } => grid_reentry(ctx, position, cap, q0),
-        EntryPath::Trailing { cap } => trailing_reentry(ctx, position, trailing, cap, q0),
-    };
+    let price0 = initial_entry_price(ctx);
     let Some((memo, k)) = memo else {
-        return reentry();
+        return compute_entry(ctx, position, trailing, price0, None).0;
     };
     let book = ctx.book();
-    if let Some(order) = memo.lookup(k, position, q0, book, trailing) {
-        return order;
+    let mut initial = None;
+    if let Some(step) = memo.candidate(k, position, book, trailing) {
+        if step.initial_price.to_bits() == price0.to_bits() {
+            return memo.hit(step.order);
+        }
+        if let Some(q0) = step.q0 {
+            // The stored step took a path (same position, balance and parameters: it still
+            // does), so the prologue is all that can differ.
+            let fresh = initial_entry(ctx, price0, position.size.abs());
+            if let Initial::Continue { q0: fresh_q0 } = fresh {
+                if fresh_q0.to_bits() == q0.to_bits() {
+                    let order = memo.hit(step.order);
+                    memo.set_initial_price(k, price0);
+                    return order;
+                }
+            }
+            initial = Some(fresh);
+        }
     }
-    // Only the re-entry's reads count (the prologue's are covered by `q0`).
     ctx.book_use.set(BookUse::new(entry_clamp(ctx.pside)));
     ctx.read_trailing.set(false);
-    let order = reentry();
+    let (order, q0) = compute_entry(ctx, position, trailing, price0, initial);
     memo.store(
         k,
         Step {
             position: *position,
+            initial_price: price0,
             q0,
             book,
             book_use: ctx.book_use.get(),
@@ -528,21 +566,22 @@ pub fn calc_next_entry(
     trailing: &TrailingBundle,
 ) -> Order {
     let min_qty_memo = Cell::new(None);
-    let ctx = Ctx::new(pside, exchange, state, bot, &min_qty_memo);
+    let ema_level = ema_entry_level(pside, exchange, state, bot);
+    let ctx = Ctx::new(pside, exchange, state, bot, &min_qty_memo, ema_level);
     entry_step(&ctx, position, trailing, None)
 }
 
 /// The memo's call-wide key of an entry computation.
-fn call_key(
+fn call_key<'a>(
     pside: Pside,
-    exchange: &ExchangeParams,
+    exchange: &'a ExchangeParams,
     state: &StateParams,
-    bot: &BotParams,
-) -> CallKey {
+    bot: &'a BotParams,
+) -> CallKey<'a> {
     CallKey {
         pside,
-        exchange: *exchange,
-        bot: *bot,
+        exchange,
+        bot,
         balance: state.balance,
         volatility: state.entry_volatility_logrange_ema_1h,
     }
@@ -561,7 +600,8 @@ pub(crate) fn calc_next_entry_memo(
 ) -> Order {
     memo.begin(call_key(pside, exchange, state, bot));
     let min_qty_memo = Cell::new(None);
-    let ctx = Ctx::new(pside, exchange, state, bot, &min_qty_memo);
+    let ema_level = ema_entry_level(pside, exchange, state, bot);
+    let ctx = Ctx::new(pside, exchange, state, bot, &min_qty_memo, ema_level);
     entry_step(&ctx, position, trailing, Some((memo, 0)))
 }
 
@@ -643,10 +683,12 @@ fn entries_ladder(
 ) {
     entries.clear();
     let min_qty_memo = Cell::new(None);
+    // The bands do not change along the ladder (only the book does).
+    let ema_level = ema_entry_level(pside, exchange, state, bot);
     let mut state = *state;
     let mut position = *position;
     for k in 0..MAX_ENTRIES {
-        let ctx = Ctx::new(pside, exchange, &state, bot, &min_qty_memo);
+        let ctx = Ctx::new(pside, exchange, &state, bot, &min_qty_memo, ema_level);
         let step_memo = memo.as_deref_mut().map(|m| (m, k));
         let mut entry = entry_step(&ctx, &position, trailing, step_memo);
         entry.price = quantize(entry.price, exchange.price_step);

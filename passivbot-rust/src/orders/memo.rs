@@ -12,20 +12,21 @@
 //! 1. A step is a deterministic function of the values it reads (plain `f64` arithmetic, no
 //!    other state); a hit requires each of them bit-identical ([`CallKey`], [`Step`]), except:
 //! 2. the book price (bid for long entries and short closes, ask otherwise), which the step
-//!    functions read only through clamps `more_passive(level, book)` (entries) or
+//!    functions read (apart from point 3) only through clamps `more_passive(level, book)` (entries) or
 //!    `more_profitable(level, book)` (closes), reported to a [`BookUse`], or directly, reported
 //!    as an exact read. A clamp whose level lay strictly beyond the book returned the level;
 //!    it returns the same level at any other book price the level is also strictly beyond. The
 //!    reuse test checks that for the level closest to the book ([`BookUse::holds_at`]); after
 //!    an exact read only the same book price (same bits) is accepted;
-//! 3. the EMA bands are read only by the entries' initial-entry prologue, which is computed on
-//!    every call; its only output that the rest of a step reads, the floor `q0`, is part of the
-//!    step's key.
+//! 3. the EMA bands, which only the entries' initial-entry prologue reads, through the initial
+//!    entry price `min(book, EMA level)` (long; `max` short): that price is part of the step's
+//!    key, and the prologue reads the book through it only.
 //!
 //! Entries and closes each have their own memo per symbol and side (the orchestrator's
-//! workspace keeps them between the engine's calls). Tests: `memoised_*` in
-//! `orders::entries` / `orders::closes` (random and hand-made state sequences, memo against a
-//! fresh computation, bit for bit), and the golden backtests and fixed-mode digests.
+//! workspace keeps them between the engine's calls). Tests: `orders::memo_tests` (random
+//! minute-by-minute walks, memo against the public memo-free functions, bit for bit; each
+//! part of the key is shown to matter by the walks failing without it), the golden backtests
+//! and the fixed-mode digests.
 
 use crate::types::{BotParams, ExchangeParams, Order, Position, Pside, TrailingBundle};
 
@@ -55,12 +56,55 @@ fn same_exchange(a: &ExchangeParams, b: &ExchangeParams) -> bool {
         && bits(a.c_mult) == bits(b.c_mult)
 }
 
+/// Every field of `$a` and `$b` (bot parameters) compared by bits. The pattern lists the fields
+/// exhaustively, so a field added to `BotParams` does not compile until it is compared here.
+macro_rules! same_bot_fields {
+    ($a:expr, $b:expr; $($f:ident),+ $(,)?) => {{
+        let BotParams { n_positions: _, $($f: _),+ } = $a;
+        $a.n_positions == $b.n_positions $(&& bits($a.$f) == bits($b.$f))+
+    }};
+}
+
 fn same_bot(a: &BotParams, b: &BotParams) -> bool {
-    a.n_positions == b.n_positions
-        && a.float_fields()
-            .iter()
-            .zip(b.float_fields().iter())
-            .all(|((_, x), (_, y))| bits(*x) == bits(*y))
+    same_bot_fields!(*a, *b;
+        close_grid_markup_end,
+        close_grid_markup_start,
+        close_grid_qty_pct,
+        close_trailing_retracement_pct,
+        close_trailing_grid_ratio,
+        close_trailing_qty_pct,
+        close_trailing_threshold_pct,
+        entry_grid_double_down_factor,
+        entry_grid_spacing_volatility_weight,
+        entry_grid_spacing_we_weight,
+        entry_grid_spacing_pct,
+        entry_volatility_ema_span_hours,
+        entry_initial_ema_dist,
+        entry_initial_qty_pct,
+        entry_trailing_double_down_factor,
+        entry_trailing_retracement_pct,
+        entry_trailing_retracement_we_weight,
+        entry_trailing_retracement_volatility_weight,
+        entry_trailing_grid_ratio,
+        entry_trailing_threshold_pct,
+        entry_trailing_threshold_we_weight,
+        entry_trailing_threshold_volatility_weight,
+        filter_volatility_ema_span,
+        filter_volatility_drop_pct,
+        filter_volume_ema_span,
+        filter_volume_drop_pct,
+        ema_span_0,
+        ema_span_1,
+        total_wallet_exposure_limit,
+        wallet_exposure_limit,
+        risk_wel_enforcer_threshold,
+        risk_twel_enforcer_threshold,
+        risk_we_excess_allowance_pct,
+        unstuck_close_pct,
+        unstuck_ema_dist,
+        unstuck_loss_allowance_pct,
+        unstuck_threshold,
+    )
 }
 
 /// Which way a clamp against the book goes: `Min` keeps the lower price (long entries, short
@@ -136,23 +180,44 @@ impl BookUse {
 }
 
 /// The inputs every step of one call reads the same way. `volatility` is the hourly volatility
-/// EMA (entries; closes do not read it and pass 0).
+/// EMA (entries; closes do not read it and pass 0). Borrowed: it is compared with the memo's
+/// copy and copied only when it differs.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct CallKey {
+pub(crate) struct CallKey<'a> {
     pub pside: Pside,
-    pub exchange: ExchangeParams,
-    pub bot: BotParams,
+    pub exchange: &'a ExchangeParams,
+    pub bot: &'a BotParams,
     pub balance: f64,
     pub volatility: f64,
 }
 
-impl CallKey {
-    fn same(&self, other: &CallKey) -> bool {
-        self.pside == other.pside
-            && bits(self.balance) == bits(other.balance)
-            && bits(self.volatility) == bits(other.volatility)
-            && same_exchange(&self.exchange, &other.exchange)
-            && same_bot(&self.bot, &other.bot)
+/// The memo's copy of a [`CallKey`].
+#[derive(Debug, Clone, Copy)]
+struct StoredCall {
+    pside: Pside,
+    exchange: ExchangeParams,
+    bot: BotParams,
+    balance: f64,
+    volatility: f64,
+}
+
+impl StoredCall {
+    fn of(key: &CallKey) -> Self {
+        StoredCall {
+            pside: key.pside,
+            exchange: *key.exchange,
+            bot: *key.bot,
+            balance: key.balance,
+            volatility: key.volatility,
+        }
+    }
+
+    fn matches(&self, key: &CallKey) -> bool {
+        self.pside == key.pside
+            && bits(self.balance) == bits(key.balance)
+            && bits(self.volatility) == bits(key.volatility)
+            && same_exchange(&self.exchange, key.exchange)
+            && same_bot(&self.bot, key.bot)
     }
 }
 
@@ -160,8 +225,10 @@ impl CallKey {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Step {
     pub position: Position,
-    /// Entries: the re-entry floor from the initial-entry prologue (closes: 0).
-    pub q0: f64,
+    /// Entries: the initial entry price, and the re-entry floor `q0` the prologue derived from
+    /// it when the step went on to a re-entry (closes: 0 and `None`).
+    pub initial_price: f64,
+    pub q0: Option<f64>,
     pub book: f64,
     pub book_use: BookUse,
     /// The trailing bundle, when the step read it.
@@ -172,7 +239,7 @@ pub(crate) struct Step {
 /// The remembered steps of one symbol/side's entries or closes.
 #[derive(Debug, Default)]
 pub(crate) struct OrderMemo {
-    call: Option<CallKey>,
+    call: Option<StoredCall>,
     steps: Vec<Option<Step>>,
     /// Hits so far (tests check that the memo is exercised).
     #[cfg(test)]
@@ -182,29 +249,41 @@ pub(crate) struct OrderMemo {
 impl OrderMemo {
     /// Starts a call: the steps of a call with other call-wide inputs are forgotten.
     pub fn begin(&mut self, key: CallKey) {
-        if !self.call.is_some_and(|c| c.same(&key)) {
+        if !self.call.as_ref().is_some_and(|c| c.matches(&key)) {
             self.steps.clear();
-            self.call = Some(key);
+            self.call = Some(StoredCall::of(&key));
         }
     }
 
-    /// The order step `k` computed for the same inputs, if any (call-wide inputs: [`Self::begin`]).
-    pub fn lookup(
+    /// Step `k`'s record if it read the same position, book (as far as it read it) and trailing
+    /// bundle (call-wide inputs: [`Self::begin`]). Entries also compare the initial entry price
+    /// or the re-entry floor (`orders::entries::entry_step`).
+    pub fn candidate(
         &self,
         k: usize,
         position: &Position,
-        q0: f64,
         book: f64,
         trailing: &TrailingBundle,
-    ) -> Option<Order> {
+    ) -> Option<&Step> {
         let step = self.steps.get(k)?.as_ref()?;
-        let hit = same_position(&step.position, position)
-            && bits(step.q0) == bits(q0)
+        let same = same_position(&step.position, position)
             && step.book_use.holds_at(step.book, book)
             && step.trailing.is_none_or(|t| same_trailing(&t, trailing));
+        same.then_some(step)
+    }
+
+    /// A memoised order being handed back (counted in tests).
+    pub fn hit(&self, order: Order) -> Order {
         #[cfg(test)]
-        self.hits.set(self.hits.get() + usize::from(hit));
-        hit.then_some(step.order)
+        self.hits.set(self.hits.get() + 1);
+        order
+    }
+
+    /// Step `k` gave the same order at this initial entry price as well (same floor `q0`).
+    pub fn set_initial_price(&mut self, k: usize, initial_price: f64) {
+        if let Some(Some(step)) = self.steps.get_mut(k) {
+            step.initial_price = initial_price;
+        }
     }
 
     pub fn store(&mut self, k: usize, step: Step) {
@@ -252,21 +331,34 @@ mod tests {
 
     #[test]
     fn keys_compare_bits() {
-        let key = |balance: f64| CallKey {
-            pside: Pside::Long,
-            exchange: ExchangeParams::default(),
-            bot: BotParams::default(),
-            balance,
-            volatility: 0.0,
+        fn key<'a>(balance: f64, ex: &'a ExchangeParams, bot: &'a BotParams) -> CallKey<'a> {
+            CallKey {
+                pside: Pside::Long,
+                exchange: ex,
+                bot,
+                balance,
+                volatility: 0.0,
+            }
+        }
+        let same = |a: CallKey, b: CallKey| StoredCall::of(&a).matches(&b);
+        let (ex, bot) = (ExchangeParams::default(), BotParams::default());
+        assert!(same(key(1.0, &ex, &bot), key(1.0, &ex, &bot)));
+        assert!(!same(key(0.0, &ex, &bot), key(-0.0, &ex, &bot)));
+        assert!(!same(key(f64::NAN, &ex, &bot), key(-f64::NAN, &ex, &bot)));
+        let other = BotParams {
+            n_positions: 3,
+            ..bot
         };
-        assert!(key(1.0).same(&key(1.0)));
-        assert!(!key(0.0).same(&key(-0.0)));
-        assert!(!key(f64::NAN).same(&key(-f64::NAN)));
-        let mut other = key(1.0);
-        other.bot.n_positions = 3;
-        assert!(!key(1.0).same(&other));
-        other = key(1.0);
-        other.bot.unstuck_threshold = 0.5;
-        assert!(!key(1.0).same(&other));
+        assert!(!same(key(1.0, &ex, &bot), key(1.0, &ex, &other)));
+        let other = ExchangeParams { c_mult: 2.0, ..ex };
+        assert!(!same(key(1.0, &ex, &bot), key(1.0, &other, &bot)));
+        // every bot field, found through serde (a new field is covered without editing this)
+        let base = serde_json::to_value(bot).unwrap();
+        for name in base.as_object().unwrap().keys() {
+            let mut changed = base.clone();
+            changed[name] = serde_json::json!(7);
+            let other: BotParams = serde_json::from_value(changed).unwrap();
+            assert!(!same(key(1.0, &ex, &bot), key(1.0, &ex, &other)), "{name}");
+        }
     }
 }
