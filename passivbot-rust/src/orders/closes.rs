@@ -12,7 +12,7 @@
 
 use std::cell::Cell;
 
-use super::memo::{BookUse, CallKey, Clamp, OrderMemo, Step};
+use super::memo::{BookUse, CallKey, Clamp, OrderMemo, Snapped, Step};
 use crate::math::{
     calc_min_entry_qty, calc_wallet_exposure, cost_to_qty, quantize, round_, round_dn, round_up,
     wel_with_allowance,
@@ -498,6 +498,7 @@ fn memo_close_step(
             book_use: mkt.book_use.get(),
             trailing: mkt.read_trailing.get().then_some(*trailing),
             order,
+            snapped: None,
         },
     );
     order
@@ -597,6 +598,20 @@ pub(crate) fn calc_closes_into_memo(
     );
 }
 
+/// A ladder's close snapped to the exchange steps, and the position left after it.
+fn snap_close(close: Order, remaining: &Position, exchange: &ExchangeParams) -> Snapped {
+    let mut close = close;
+    close.price = quantize(close.price, exchange.price_step);
+    close.qty = quantize(close.qty, exchange.qty_step);
+    Snapped {
+        order: close,
+        position_after: Position {
+            size: round_(remaining.size + close.qty, exchange.qty_step),
+            price: remaining.price,
+        },
+    }
+}
+
 #[allow(clippy::too_many_arguments)] // calc_closes_into's arguments and the memo
 fn closes_ladder(
     pside: Pside,
@@ -612,18 +627,29 @@ fn closes_ladder(
     closes.clear();
     let mut remaining = *position;
     for k in 0..MAX_CLOSES {
-        let mut close = match memo.as_deref_mut() {
+        let Snapped {
+            order: close,
+            position_after,
+        } = match memo.as_deref_mut() {
             Some(memo) => {
-                memo_close_step(pside, exchange, state, bot, &remaining, trailing, memo, k)
+                let close =
+                    memo_close_step(pside, exchange, state, bot, &remaining, trailing, memo, k);
+                memo.snapped(k).unwrap_or_else(|| {
+                    let snapped = snap_close(close, &remaining, exchange);
+                    memo.set_snapped(k, snapped);
+                    snapped
+                })
             }
-            None => calc_next_close(pside, exchange, state, bot, &remaining, trailing),
+            None => snap_close(
+                calc_next_close(pside, exchange, state, bot, &remaining, trailing),
+                &remaining,
+                exchange,
+            ),
         };
-        close.price = quantize(close.price, exchange.price_step);
-        close.qty = quantize(close.qty, exchange.qty_step);
         if close.qty == 0.0 {
             break;
         }
-        remaining.size = round_(remaining.size + close.qty, exchange.qty_step);
+        remaining = position_after;
         if let Some(last) = closes.last_mut() {
             if close.order_type == trailing_type {
                 break;

@@ -9,7 +9,7 @@
 
 use std::cell::Cell;
 
-use super::memo::{BookUse, CallKey, Clamp, OrderMemo, Step};
+use super::memo::{BookUse, CallKey, Clamp, OrderMemo, Snapped, Step};
 use crate::math::{
     calc_min_entry_qty, calc_new_psize_pprice, calc_wallet_exposure,
     calc_wallet_exposure_if_filled, cost_to_qty, interpolate, quantize, round_, round_dn, round_up,
@@ -546,6 +546,7 @@ fn entry_step(
             book_use: ctx.book_use.get(),
             trailing: ctx.read_trailing.get().then_some(*trailing),
             order,
+            snapped: None,
         },
     );
     order
@@ -670,6 +671,24 @@ pub(crate) fn calc_entries_into_memo(
     );
 }
 
+/// A ladder's entry snapped to the exchange steps, and the position once it filled.
+fn snap_entry(entry: Order, position: &Position, exchange: &ExchangeParams) -> Snapped {
+    let mut entry = entry;
+    entry.price = quantize(entry.price, exchange.price_step);
+    entry.qty = quantize(entry.qty, exchange.qty_step);
+    let (size, price) = calc_new_psize_pprice(
+        position.size,
+        position.price,
+        entry.qty,
+        entry.price,
+        exchange.qty_step,
+    );
+    Snapped {
+        order: entry,
+        position_after: Position { size, price },
+    }
+}
+
 #[allow(clippy::too_many_arguments)] // calc_entries_into's arguments and the memo
 fn entries_ladder(
     pside: Pside,
@@ -689,10 +708,24 @@ fn entries_ladder(
     let mut position = *position;
     for k in 0..MAX_ENTRIES {
         let ctx = Ctx::new(pside, exchange, &state, bot, &min_qty_memo, ema_level);
-        let step_memo = memo.as_deref_mut().map(|m| (m, k));
-        let mut entry = entry_step(&ctx, &position, trailing, step_memo);
-        entry.price = quantize(entry.price, exchange.price_step);
-        entry.qty = quantize(entry.qty, exchange.qty_step);
+        let Snapped {
+            order: entry,
+            position_after,
+        } = match memo.as_deref_mut() {
+            Some(memo) => {
+                let entry = entry_step(&ctx, &position, trailing, Some((&mut *memo, k)));
+                memo.snapped(k).unwrap_or_else(|| {
+                    let snapped = snap_entry(entry, &position, exchange);
+                    memo.set_snapped(k, snapped);
+                    snapped
+                })
+            }
+            None => snap_entry(
+                entry_step(&ctx, &position, trailing, None),
+                &position,
+                exchange,
+            ),
+        };
         if entry.qty == 0.0 {
             break;
         }
@@ -701,14 +734,7 @@ fn entries_ladder(
                 break;
             }
         }
-        let (size, price) = calc_new_psize_pprice(
-            position.size,
-            position.price,
-            entry.qty,
-            entry.price,
-            exchange.qty_step,
-        );
-        position = Position { size, price };
+        position = position_after;
         let book = &mut state.order_book;
         match pside {
             Pside::Long => book.bid = book.bid.min(entry.price),

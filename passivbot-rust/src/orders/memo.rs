@@ -221,6 +221,15 @@ impl StoredCall {
     }
 }
 
+/// A grid/ladder step's order snapped to the exchange steps, and the position after it (entries:
+/// after the fill; closes: the size left). Pure functions of the step's order, its position and
+/// the exchange (call key), so they are kept with the step and reused with it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Snapped {
+    pub order: Order,
+    pub position_after: Position,
+}
+
 /// One step's result and what it read besides the [`CallKey`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Step {
@@ -234,6 +243,8 @@ pub(crate) struct Step {
     /// The trailing bundle, when the step read it.
     pub trailing: Option<TrailingBundle>,
     pub order: Order,
+    /// Filled in by a ladder that used the step.
+    pub snapped: Option<Snapped>,
 }
 
 /// The remembered steps of one symbol/side's entries or closes.
@@ -283,6 +294,18 @@ impl OrderMemo {
     pub fn set_initial_price(&mut self, k: usize, initial_price: f64) {
         if let Some(Some(step)) = self.steps.get_mut(k) {
             step.initial_price = initial_price;
+        }
+    }
+
+    /// The snapped order of step `k`, when a ladder already computed it. Only valid right after
+    /// step `k` was looked up or stored for the current inputs.
+    pub fn snapped(&self, k: usize) -> Option<Snapped> {
+        self.steps.get(k)?.as_ref()?.snapped
+    }
+
+    pub fn set_snapped(&mut self, k: usize, snapped: Snapped) {
+        if let Some(Some(step)) = self.steps.get_mut(k) {
+            step.snapped = Some(snapped);
         }
     }
 
