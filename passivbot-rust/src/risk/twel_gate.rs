@@ -93,13 +93,72 @@ type MinQtyKey = [u64; 5];
 type StepKey = [u64; 7];
 type StepValue = Option<(f64, (f64, f64))>;
 
-/// Memos of the gate's per-entry work, kept across calls (see [`RankMemo`]).
+/// Memos of one side's gate work, kept across calls (see [`RankMemo`], [`TrimMemo`]).
 #[derive(Debug, Default)]
 struct GateMemo {
     min_qty: RankMemo<MinQtyKey, f64>,
     steps: RankMemo<StepKey, StepValue>,
     /// Per symbol: entries seen so far in this call (the rank of the next one).
     ranks: Vec<usize>,
+    trim: TrimMemo,
+}
+
+/// The last call that had to trim (projected exposure at or above the cap): what the removals
+/// and the partial re-add read, and the quantities they kept. The removals read the candidates
+/// (not their distances), the balance, the starting exposure and the cap, and follow the
+/// removal order; the market prices enter only through the distances, that is through the
+/// order, which is compared as computed. Same inputs and order: the same kept quantities.
+#[derive(Debug, Default)]
+struct TrimMemo {
+    key: Option<(u64, u64, u64)>,
+    candidates: Vec<Candidate>,
+    order: Vec<usize>,
+    /// Kept quantity per candidate, or `None` when nothing survived.
+    included: Option<Vec<Option<f64>>>,
+}
+
+impl TrimMemo {
+    fn key(balance: f64, twe0: f64, cap: f64) -> (u64, u64, u64) {
+        (balance.to_bits(), twe0.to_bits(), cap.to_bits())
+    }
+
+    fn lookup(
+        &self,
+        key: (u64, u64, u64),
+        candidates: &[Candidate],
+        order: &[(RemovalKey, usize)],
+    ) -> Option<Option<&[Option<f64>]>> {
+        let same = self.key == Some(key)
+            && self.candidates.len() == candidates.len()
+            && self
+                .candidates
+                .iter()
+                .zip(candidates)
+                .all(|(a, b)| a.same_except_distance(b))
+            && self.order.iter().copied().eq(order.iter().map(|&(_, i)| i));
+        same.then_some(self.included.as_deref())
+    }
+
+    fn store(
+        &mut self,
+        key: (u64, u64, u64),
+        candidates: &[Candidate],
+        order: &[(RemovalKey, usize)],
+        included: Option<&[Option<f64>]>,
+    ) {
+        self.key = Some(key);
+        self.candidates.clear();
+        self.candidates.extend_from_slice(candidates);
+        self.order.clear();
+        self.order.extend(order.iter().map(|&(_, i)| i));
+        match (&mut self.included, included) {
+            (Some(v), Some(q)) => {
+                v.clear();
+                v.extend_from_slice(q);
+            }
+            (slot, q) => *slot = q.map(<[Option<f64>]>::to_vec),
+        }
+    }
 }
 
 /// An entry that can be trimmed: `entry` is its position in the input list, `qty` its
@@ -118,6 +177,23 @@ pub(super) struct Candidate {
     pub start: (f64, f64),
     /// `calc_min_entry_qty` at the entry's price, computed once.
     pub min_qty: f64,
+}
+
+impl Candidate {
+    /// Every field but `distance`, by bits.
+    fn same_except_distance(&self, o: &Candidate) -> bool {
+        let b = f64::to_bits;
+        self.entry == o.entry
+            && self.idx == o.idx
+            && self.slot == o.slot
+            && b(self.price) == b(o.price)
+            && b(self.qty) == b(o.qty)
+            && b(self.qty_step) == b(o.qty_step)
+            && b(self.c_mult) == b(o.c_mult)
+            && b(self.start.0) == b(o.start.0)
+            && b(self.start.1) == b(o.start.1)
+            && b(self.min_qty) == b(o.min_qty)
+    }
 }
 
 /// Builds the candidates of the given entries (in input order) with their symbol slots and
@@ -523,7 +599,55 @@ pub struct GateScratch {
     candidates: Vec<Candidate>,
     projection: IncrementalProjection,
     order: Vec<(RemovalKey, usize)>,
-    memo: GateMemo,
+    /// Per side (the orchestrator gates both sides through one scratch).
+    memo: [GateMemo; 2],
+}
+
+/// Removes candidates in `order` until the projected exposure is below `cap`, then re-adds the
+/// last one removed with the largest quantity that still fits (binary search, rounded down to
+/// its qty step), if that is not dust. The kept quantities are in `proj.included`; false when
+/// even removing everything leaves the exposure at or above the cap (nothing survives).
+fn trim_to_cap(
+    proj: &mut IncrementalProjection,
+    candidates: &[Candidate],
+    order: &[(RemovalKey, usize)],
+    mut twe: f64,
+    cap: f64,
+) -> bool {
+    let mut last_removed = None;
+    for &(_, i) in order {
+        if twe < cap {
+            break;
+        }
+        proj.remove(candidates, i);
+        last_removed = Some(i);
+        twe = proj.twe();
+    }
+    if twe >= cap {
+        return false;
+    }
+    if let Some(last) = last_removed {
+        let c = candidates[last];
+        // The probe is appended after every kept candidate: only its own step varies.
+        let state = proj.slot_state_after_all(c.slot);
+        let (mut lo, mut hi) = (0.0_f64, c.qty);
+        for _ in 0..SEARCH_ITERATIONS {
+            if same_step_cell(lo, hi, c.qty_step) {
+                break;
+            }
+            let mid = (lo + hi) / 2.0;
+            if proj.twe_with_extra(candidates, twe, state, last, mid) >= cap {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        let q_final = round_dn(lo, c.qty_step);
+        if q_final > EPS_QTY && q_final + EPS_QTY >= c.min_qty {
+            proj.included[last] = Some(q_final);
+        }
+    }
+    true
 }
 
 /// Gates one side's entries by TWEL (§8.1). Returns the surviving entries in input order, with
@@ -584,12 +708,13 @@ pub fn gate_entries_by_twel_into(
         order,
         memo,
     } = scratch;
+    let memo = &mut memo[pside.index()];
     let n_slots = make_candidates_into(positions, entries, keep, distance, slots, memo, candidates);
     if candidates.is_empty() {
         return;
     }
     proj.reset(balance, twe0, candidates, n_slots, &mut memo.steps);
-    let mut twe = proj.twe();
+    let twe = proj.twe();
     if twe < cap {
         out.extend(entries.iter().map(|e| (e.idx, e.order)));
         return;
@@ -602,38 +727,17 @@ pub fn gate_entries_by_twel_into(
             .map(|(i, c)| (removal_key(c, entries), i)),
     );
     order.sort_unstable();
-    let mut last_removed = None;
-    for &(_, i) in order.iter() {
-        if twe < cap {
-            break;
-        }
-        proj.remove(candidates, i);
-        last_removed = Some(i);
-        twe = proj.twe();
-    }
-    if twe >= cap {
-        return;
-    }
-    if let Some(last) = last_removed {
-        let c = candidates[last];
-        // The probe is appended after every kept candidate: only its own step varies.
-        let state = proj.slot_state_after_all(c.slot);
-        let ex = &entries[c.entry].exchange;
-        let (mut lo, mut hi) = (0.0_f64, c.qty);
-        for _ in 0..SEARCH_ITERATIONS {
-            if same_step_cell(lo, hi, ex.qty_step) {
-                break;
+    let key = TrimMemo::key(balance, twe0, cap);
+    match memo.trim.lookup(key, candidates, order) {
+        Some(None) => return,
+        Some(Some(included)) => proj.included.copy_from_slice(included),
+        None => {
+            let any = trim_to_cap(proj, candidates, order, twe, cap);
+            let included = any.then_some(proj.included.as_slice());
+            memo.trim.store(key, candidates, order, included);
+            if !any {
+                return;
             }
-            let mid = (lo + hi) / 2.0;
-            if proj.twe_with_extra(candidates, twe, state, last, mid) >= cap {
-                hi = mid;
-            } else {
-                lo = mid;
-            }
-        }
-        let q_final = round_dn(lo, ex.qty_step);
-        if q_final > EPS_QTY && q_final + EPS_QTY >= c.min_qty {
-            proj.included[last] = Some(q_final);
         }
     }
     // Candidates are in entry order: the survivors come out in input order.
