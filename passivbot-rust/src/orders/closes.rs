@@ -493,7 +493,7 @@ fn memo_close_step(
         Step {
             position: *position,
             initial_price: 0.0,
-            q0: None,
+            sized: None,
             book: mkt.price,
             book_use: mkt.book_use.get(),
             trailing: mkt.read_trailing.get().then_some(*trailing),

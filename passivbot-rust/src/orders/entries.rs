@@ -9,7 +9,7 @@
 
 use std::cell::Cell;
 
-use super::memo::{BookUse, CallKey, Clamp, OrderMemo, Snapped, Step};
+use super::memo::{BookUse, CallKey, Clamp, InitialSizes, OrderMemo, SizedRange, Snapped, Step};
 use crate::math::{
     calc_min_entry_qty, calc_new_psize_pprice, calc_wallet_exposure,
     calc_wallet_exposure_if_filled, cost_to_qty, interpolate, quantize, round_, round_dn, round_up,
@@ -205,19 +205,26 @@ fn initial_entry_price(ctx: &Ctx) -> f64 {
     }
 }
 
-/// Shared prologue of the grid and trailing entries (§6.2) at the initial entry price `price`:
-/// initial order, partial top-up, or the re-entry floor `q0`. `L_a` (not the capped limit)
-/// sizes the initial entry.
-fn initial_entry(ctx: &Ctx, price: f64, psize_abs: f64) -> Initial {
-    if price <= ctx.ex.price_step {
-        return Initial::Order(Order::empty());
-    }
+/// The exchange minimum and the initial quantity at the initial entry price (§6.2). `L_a`
+/// (not the capped limit) sizes the initial entry.
+fn initial_sizes(ctx: &Ctx, price: f64) -> InitialSizes {
     let min_qty = ctx.min_qty(price);
     let cost = ctx.balance() * ctx.limit_with_allowance() * ctx.bot.entry_initial_qty_pct;
     let q0 = min_qty.max(round_(
         cost_to_qty(cost, price, ctx.ex.c_mult),
         ctx.ex.qty_step,
     ));
+    InitialSizes { min_qty, q0 }
+}
+
+/// Shared prologue of the grid and trailing entries (§6.2) at the initial entry price `price`
+/// (with its sizes when the caller has them): initial order, partial top-up, or the re-entry
+/// floor `q0`.
+fn initial_entry(ctx: &Ctx, price: f64, psize_abs: f64, sizes: Option<InitialSizes>) -> Initial {
+    if price <= ctx.ex.price_step {
+        return Initial::Order(Order::empty());
+    }
+    let InitialSizes { min_qty, q0 } = sizes.unwrap_or_else(|| initial_sizes(ctx, price));
     if psize_abs == 0.0 {
         Initial::Order(ctx.order(q0, price, OrderKind::EntryInitialNormal))
     } else if psize_abs < q0 * PARTIAL_INITIAL_FRACTION {
@@ -473,20 +480,25 @@ fn choose_path(ctx: &Ctx, position: &Position) -> Option<EntryPath> {
 }
 
 /// One entry step (§6.2–§6.6) at the initial entry price `price0`: the path, the initial-entry
-/// prologue (`initial`, when the caller already has it), then the re-entry. Also returns the
-/// re-entry floor `q0` when the step went on to a re-entry.
+/// prologue (with the sizes at `price0` when the caller already has them), then the re-entry.
+/// Also returns, when the step went on to a re-entry, the sizes the prologue read (see
+/// `SizedRange`).
 fn compute_entry(
     ctx: &Ctx,
     position: &Position,
     trailing: &TrailingBundle,
     price0: f64,
-    initial: Option<Initial>,
-) -> (Order, Option<f64>) {
+    sizes: Option<InitialSizes>,
+) -> (Order, Option<SizedRange>) {
     let Some(path) = choose_path(ctx, position) else {
         return (Order::empty(), None);
     };
-    let initial = initial.unwrap_or_else(|| initial_entry(ctx, price0, position.size.abs()));
-    let q0 = match initial {
+    if price0 <= ctx.ex.price_step {
+        return (Order::empty(), None);
+    }
+    let sizes = sizes.unwrap_or_else(|| initial_sizes(ctx, price0));
+    let psize_abs = position.size.abs();
+    let q0 = match initial_entry(ctx, price0, psize_abs, Some(sizes)) {
         Initial::Order(order) => return (order, None),
         Initial::Continue { q0 } => q0,
     };
@@ -494,15 +506,19 @@ fn compute_entry(
         EntryPath::Grid { cap } => grid_reentry(ctx, position, cap, q0),
         EntryPath::Trailing { cap } => trailing_reentry(ctx, position, trailing, cap, q0),
     };
-    (order, Some(q0))
+    // Below `q0` the prologue's floor also reads `min_qty`.
+    let reads_min_qty = psize_abs < sizes.q0;
+    (order, Some(SizedRange::at(price0, sizes, reads_min_qty)))
 }
 
 /// [`compute_entry`], through a memo when given one (with this step's index in it): the memo's
 /// order when everything the step reads is unchanged (see `orders::memo`). The EMA bands and
 /// the book enter the prologue only through the initial entry price: the same price gives the
-/// same prologue; another price still gives the same re-entry if the prologue yields the same
-/// floor `q0` (the re-entry reads nothing else of the prologue). The re-entry's own reads of
-/// the book are its clamps, recorded.
+/// same prologue. When the step went on to a re-entry, the prologue's result depends on the
+/// price only through the initial sizes (the branch and `q0` follow from them and the
+/// position), and the re-entry reads nothing else of it: another price with the same sizes —
+/// inside the stored range (see `SizedRange`) or evaluated — gives the same order. The
+/// re-entry's own reads of the book are its clamps, recorded.
 fn entry_step(
     ctx: &Ctx,
     position: &Position,
@@ -514,34 +530,37 @@ fn entry_step(
         return compute_entry(ctx, position, trailing, price0, None).0;
     };
     let book = ctx.book();
-    let mut initial = None;
+    let mut sizes = None;
     if let Some(step) = memo.candidate(k, position, book, trailing) {
         if step.initial_price.to_bits() == price0.to_bits() {
             return memo.hit(step.order);
         }
-        if let Some(q0) = step.q0 {
-            // The stored step took a path (same position, balance and parameters: it still
-            // does), so the prologue is all that can differ.
-            let fresh = initial_entry(ctx, price0, position.size.abs());
-            if let Initial::Continue { q0: fresh_q0 } = fresh {
-                if fresh_q0.to_bits() == q0.to_bits() {
+        // A re-entry step took a path (same position, balance and parameters: it still does)
+        // and found `lo > price_step`: only the sizes can differ.
+        if let Some(range) = step.sized {
+            if range.contains(price0) {
+                return memo.hit(step.order);
+            }
+            if price0 > ctx.ex.price_step {
+                let fresh = initial_sizes(ctx, price0);
+                if range.same_sizes(&fresh) {
                     let order = memo.hit(step.order);
-                    memo.set_initial_price(k, price0);
+                    memo.widen_sized_range(k, price0);
                     return order;
                 }
+                sizes = Some(fresh);
             }
-            initial = Some(fresh);
         }
     }
     ctx.book_use.set(BookUse::new(entry_clamp(ctx.pside)));
     ctx.read_trailing.set(false);
-    let (order, q0) = compute_entry(ctx, position, trailing, price0, initial);
+    let (order, sized) = compute_entry(ctx, position, trailing, price0, sizes);
     memo.store(
         k,
         Step {
             position: *position,
             initial_price: price0,
-            q0,
+            sized,
             book,
             book_use: ctx.book_use.get(),
             trailing: ctx.read_trailing.get().then_some(*trailing),

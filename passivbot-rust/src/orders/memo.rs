@@ -20,7 +20,9 @@
 //!    an exact read only the same book price (same bits) is accepted;
 //! 3. the EMA bands, which only the entries' initial-entry prologue reads, through the initial
 //!    entry price `min(book, EMA level)` (long; `max` short): that price is part of the step's
-//!    key, and the prologue reads the book through it only.
+//!    key, and the prologue reads the book through it only. A step that went on to a re-entry
+//!    reads of the prologue only the sizes it derives from that price, which are constant on
+//!    an interval of prices ([`SizedRange`]): the key is then the sizes.
 //!
 //! Entries and closes each have their own memo per symbol and side (the orchestrator's
 //! workspace keeps them between the engine's calls). Tests: `orders::memo_tests` (random
@@ -230,14 +232,60 @@ pub(crate) struct Snapped {
     pub position_after: Position,
 }
 
+/// The sizes the entries' initial-entry prologue derives from the initial entry price `p`: the
+/// exchange minimum `min_qty(p)` and the initial quantity `q0(p)` (§6.2).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct InitialSizes {
+    pub min_qty: f64,
+    pub q0: f64,
+}
+
+/// The initial sizes a re-entry step's prologue read, and the interval `[lo, hi]` of initial
+/// entry prices known to give them: `lo` and `hi` were evaluated and gave them. The prologue
+/// chooses its branch by comparing the position with `q0` and, below `q0`, also reads `min_qty`
+/// (`reads_min_qty`). Both sizes are non-increasing functions of the price: a positive cost
+/// divided by the price (IEEE division is monotone in the divisor), then `round`/`round_up` to
+/// a step and the `1e-10` cleanup (each monotone), then `max`. A non-increasing function equal
+/// at `lo` and `hi` is equal on all of `[lo, hi]`, so any price in between gives the same sizes
+/// without evaluating them. (All values are ≥ +0: no −0.)
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SizedRange {
+    pub sizes: InitialSizes,
+    pub reads_min_qty: bool,
+    pub lo: f64,
+    pub hi: f64,
+}
+
+impl SizedRange {
+    pub fn at(price: f64, sizes: InitialSizes, reads_min_qty: bool) -> Self {
+        SizedRange {
+            sizes,
+            reads_min_qty,
+            lo: price,
+            hi: price,
+        }
+    }
+
+    /// `sizes` are those the step read.
+    pub fn same_sizes(&self, sizes: &InitialSizes) -> bool {
+        bits(self.sizes.q0) == bits(sizes.q0)
+            && (!self.reads_min_qty || bits(self.sizes.min_qty) == bits(sizes.min_qty))
+    }
+
+    /// False for NaN.
+    pub fn contains(&self, price: f64) -> bool {
+        self.lo <= price && price <= self.hi
+    }
+}
+
 /// One step's result and what it read besides the [`CallKey`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Step {
     pub position: Position,
-    /// Entries: the initial entry price, and the re-entry floor `q0` the prologue derived from
-    /// it when the step went on to a re-entry (closes: 0 and `None`).
+    /// Entries: the initial entry price, and when the step went on to a re-entry, the sizes the
+    /// prologue derived from it with the prices known to give them (closes: 0 and `None`).
     pub initial_price: f64,
-    pub q0: Option<f64>,
+    pub sized: Option<SizedRange>,
     pub book: f64,
     pub book_use: BookUse,
     /// The trailing bundle, when the step read it.
@@ -290,10 +338,14 @@ impl OrderMemo {
         order
     }
 
-    /// Step `k` gave the same order at this initial entry price as well (same floor `q0`).
-    pub fn set_initial_price(&mut self, k: usize, initial_price: f64) {
-        if let Some(Some(step)) = self.steps.get_mut(k) {
-            step.initial_price = initial_price;
+    /// `price` gave step `k`'s initial sizes as well: its range now spans it.
+    pub fn widen_sized_range(&mut self, k: usize, price: f64) {
+        if let Some(Some(Step {
+            sized: Some(range), ..
+        })) = self.steps.get_mut(k)
+        {
+            range.lo = range.lo.min(price);
+            range.hi = range.hi.max(price);
         }
     }
 

@@ -106,6 +106,18 @@ impl Walk {
             c_mult: rng.pick(&[1.0, 1.0, 0.1]),
         };
         let price = round_(price, ex.price_step);
+        // A quarter of the walks trade near the exchange minimum (small balance): the initial
+        // sizes are then set by `min_qty`, and partial initial positions occur.
+        let small = rng.chance(0.25);
+        let ex = if small {
+            ExchangeParams {
+                min_cost: rng.pick(&[5.0, 10.0]),
+                qty_step: price.recip() * rng.pick(&[0.1, 0.5]),
+                ..ex
+            }
+        } else {
+            ex
+        };
         let mut walk = Walk {
             pside: rng.pick(&[Pside::Long, Pside::Short]),
             ex,
@@ -115,7 +127,11 @@ impl Walk {
             move_pct: rng.pick(&[0.0002, 0.001, 0.004]),
             emas: [price; 3],
             state: StateParams {
-                balance: rng.pick(&[1000.0, 10_000.0, 100_000.0]),
+                balance: if small {
+                    rng.pick(&[20.0, 60.0, 150.0])
+                } else {
+                    rng.pick(&[1000.0, 10_000.0, 100_000.0])
+                },
                 entry_volatility_logrange_ema_1h: rng.range(0.0, 0.02),
                 ..StateParams::default()
             },
