@@ -21,6 +21,7 @@ mod validate;
 mod workspace;
 
 use crate::math::wel_with_allowance;
+use crate::orders::memo::OrderMemo;
 use crate::orders::{closes, entries};
 use crate::risk::twel_enforcer::{calc_twel_enforcer_orders, TwelEnforcerPosition};
 use crate::risk::twel_gate::{gate_entries_by_twel_into, GateEntry, GatePosition};
@@ -254,6 +255,7 @@ fn plan_symbol_orders(
                 entry_volatility_logrange_ema_1h: ind.volatility_1h,
             };
             let out = &mut ws.plan[idx][s];
+            let memos = &mut ws.memos[idx][s];
             if want_entries {
                 generate(
                     input,
@@ -261,6 +263,7 @@ fn plan_symbol_orders(
                     pside,
                     &state,
                     Generator::Entries,
+                    &mut memos.entries,
                     &mut out.entries,
                 );
             }
@@ -271,6 +274,7 @@ fn plan_symbol_orders(
                     pside,
                     &state,
                     Generator::Closes,
+                    &mut memos.closes,
                     &mut out.closes,
                 );
             }
@@ -464,18 +468,27 @@ enum Generator {
 
 /// Next order only, or the full grid/ladder (§10.6), into `out` (empty on entry). Live (no
 /// hints, no next candle) always gets the full list; the backtester expands only when the next
-/// order would fill in the next candle; peek hints name the symbols to expand.
+/// order would fill in the next candle; peek hints name the symbols to expand. Orders come
+/// through the symbol/side's memo (identical to a fresh computation, see `orders::memo`).
 fn generate(
     input: &OrchestratorInput,
     sym: &SymbolInput,
     pside: Pside,
     state: &StateParams,
     which: Generator,
+    memo: &mut OrderMemo,
     out: &mut Vec<Order>,
 ) {
     let side = sym.side(pside);
-    type NextFn =
-        fn(Pside, &ExchangeParams, &StateParams, &BotParams, &Position, &TrailingBundle) -> Order;
+    type NextFn = fn(
+        Pside,
+        &ExchangeParams,
+        &StateParams,
+        &BotParams,
+        &Position,
+        &TrailingBundle,
+        &mut OrderMemo,
+    ) -> Order;
     type FullFn = fn(
         Pside,
         &ExchangeParams,
@@ -483,13 +496,17 @@ fn generate(
         &BotParams,
         &Position,
         &TrailingBundle,
+        &mut OrderMemo,
         &mut Vec<Order>,
     );
     let (next, full): (NextFn, FullFn) = match which {
-        Generator::Entries => (entries::calc_next_entry, entries::calc_entries_into),
-        Generator::Closes => (closes::calc_next_close, closes::calc_closes_into),
+        Generator::Entries => (
+            entries::calc_next_entry_memo,
+            entries::calc_entries_into_memo,
+        ),
+        Generator::Closes => (closes::calc_next_close_memo, closes::calc_closes_into_memo),
     };
-    let call_next = || {
+    let call_next = |memo: &mut OrderMemo| {
         next(
             pside,
             &sym.exchange,
@@ -497,9 +514,10 @@ fn generate(
             &side.bot_params,
             &side.position,
             &side.trailing,
+            memo,
         )
     };
-    let call_full = |out: &mut Vec<Order>| {
+    let call_full = |memo: &mut OrderMemo, out: &mut Vec<Order>| {
         full(
             pside,
             &sym.exchange,
@@ -507,6 +525,7 @@ fn generate(
             &side.bot_params,
             &side.position,
             &side.trailing,
+            memo,
             out,
         )
     };
@@ -516,21 +535,21 @@ fn generate(
             Generator::Closes => hints.expand_close(pside, sym.symbol_idx),
         };
         if expand {
-            call_full(out);
+            call_full(memo, out);
         } else {
-            out.push(call_next());
+            out.push(call_next(memo));
         }
     } else if let Some(candle) = &sym.next_candle {
-        let order = call_next();
+        let order = call_next(memo);
         let fills_next = (order.qty > 0.0 && candle.low < order.price)
             || (order.qty < 0.0 && candle.high > order.price);
         if candle.tradable && fills_next {
-            call_full(out);
+            call_full(memo, out);
         } else {
             out.push(order);
         }
     } else {
-        call_full(out);
+        call_full(memo, out);
     }
     out.retain(|o| o.qty != 0.0);
 }

@@ -1,10 +1,12 @@
 //! Buffers of one orchestrator call, kept between calls so a backtest allocates nothing per
 //! minute once they have grown. Every buffer is cleared (or overwritten) before use: no value
-//! carries from one call to the next.
+//! carries from one call to the next, except the order memos, which hand back an order only for
+//! bit-identical inputs (`orders::memo`).
 
 use super::output::{IdealOrder, Warning};
 use super::slots::{ForagerScratch, SideSlots};
 use super::{EffectiveMode, Indicators};
+use crate::orders::memo::OrderMemo;
 use crate::risk::twel_enforcer::TwelEnforcerPosition;
 use crate::risk::twel_gate::{GateEntry, GatePosition, GateScratch};
 use crate::risk::unstuck::UnstuckPosition;
@@ -17,6 +19,13 @@ pub(crate) struct SideOrders {
     pub closes: Vec<Order>,
 }
 
+/// Memoised entries and closes of one symbol/side.
+#[derive(Debug, Default)]
+pub(crate) struct SideMemos {
+    pub entries: OrderMemo,
+    pub closes: OrderMemo,
+}
+
 /// Reusable state of [`super::compute_ideal_orders`]; the result is in `orders` and `warnings`.
 #[derive(Debug, Default)]
 pub struct Workspace {
@@ -27,6 +36,8 @@ pub struct Workspace {
     pub(crate) indicators: Vec<[Option<Indicators>; 2]>,
     /// Per symbol `[long, short]`.
     pub(crate) plan: Vec<[SideOrders; 2]>,
+    /// Per symbol `[long, short]`, kept across calls.
+    pub(crate) memos: Vec<[SideMemos; 2]>,
     pub(crate) unstuck: Vec<UnstuckPosition>,
     pub(crate) enforcer: Vec<TwelEnforcerPosition>,
     pub(crate) gate_positions: Vec<GatePosition>,
@@ -47,6 +58,7 @@ impl Workspace {
         self.indicators.clear();
         self.indicators.resize(n, [None, None]);
         self.plan.resize_with(n, Default::default);
+        self.memos.resize_with(n, Default::default);
         for sides in self.plan.iter_mut() {
             for side in sides.iter_mut() {
                 side.entries.clear();

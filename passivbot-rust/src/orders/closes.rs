@@ -10,6 +10,9 @@
 //! closes buy (`qty > 0`). Internally sizes are handled as the absolute value `σ·size` with
 //! `σ = pside.sign()`.
 
+use std::cell::Cell;
+
+use super::memo::{BookUse, CallKey, Clamp, OrderMemo, Snapped, Step};
 use crate::math::{
     calc_min_entry_qty, calc_wallet_exposure, cost_to_qty, quantize, round_, round_dn, round_up,
     wel_with_allowance,
@@ -42,6 +45,51 @@ fn market_price(pside: Pside, state: &StateParams) -> f64 {
     match pside {
         Pside::Long => state.order_book.ask,
         Pside::Short => state.order_book.bid,
+    }
+}
+
+/// The market price a close is measured against (`market_price`), with a record of how the
+/// close read it and whether it read the trailing bundle: what a memoised close must match
+/// (`orders::memo`).
+struct Market {
+    pside: Pside,
+    price: f64,
+    book_use: Cell<BookUse>,
+    read_trailing: Cell<bool>,
+}
+
+impl Market {
+    fn new(pside: Pside, state: &StateParams) -> Self {
+        Market {
+            pside,
+            price: market_price(pside, state),
+            book_use: Cell::new(BookUse::new(close_clamp(pside))),
+            read_trailing: Cell::new(false),
+        }
+    }
+
+    /// `more_profitable(pside, market, level)`, noted.
+    fn clamp(&self, level: f64) -> f64 {
+        let mut book_use = self.book_use.get();
+        book_use.clamped(level, self.price);
+        self.book_use.set(book_use);
+        more_profitable(self.pside, self.price, level)
+    }
+
+    /// The market price itself, noted.
+    fn read(&self) -> f64 {
+        let mut book_use = self.book_use.get();
+        book_use.read();
+        self.book_use.set(book_use);
+        self.price
+    }
+}
+
+/// Closes clamp with `max` (long) or `min` (short): `more_profitable`.
+fn close_clamp(pside: Pside) -> Clamp {
+    match pside {
+        Pside::Long => Clamp::Max,
+        Pside::Short => Clamp::Min,
     }
 }
 
@@ -137,6 +185,7 @@ fn calc_grid_close(
     pside: Pside,
     exchange: &ExchangeParams,
     state: &StateParams,
+    mkt: &Market,
     bot: &BotParams,
     position: &Position,
 ) -> Order {
@@ -146,7 +195,6 @@ fn calc_grid_close(
     }
     let close_sign = -pside.sign();
     let order_type = OrderKind::CloseGrid.for_side(pside);
-    let mkt = market_price(pside, state);
     let pprice = position.price;
     let start = round_toward_profit(
         pside,
@@ -156,7 +204,7 @@ fn calc_grid_close(
     let close_all = || {
         Order::new(
             close_sign * round_(psize, exchange.qty_step),
-            more_profitable(pside, mkt, start),
+            mkt.clamp(start),
             order_type,
         )
     };
@@ -176,14 +224,14 @@ fn calc_grid_close(
     let wel_a = wel_with_allowance(bot.wallet_exposure_limit, bot.risk_we_excess_allowance_pct);
     let we_ratio = calc_wallet_exposure(exchange.c_mult, state.balance, psize, pprice) / wel_a;
     let price = if we_ratio > 1.0 {
-        more_profitable(pside, mkt, less_profitable(pside, start, end))
+        mkt.clamp(less_profitable(pside, start, end))
     } else {
         let interpolated = start + (end - start) * we_ratio.min(1.0);
-        more_profitable(
+        mkt.clamp(round_toward_profit(
             pside,
-            mkt,
-            round_toward_profit(pside, interpolated, exchange.price_step),
-        )
+            interpolated,
+            exchange.price_step,
+        ))
     };
     let qty = calc_close_qty(exchange, state.balance, wel_a, pct, psize, pprice, price);
     Order::new(close_sign * qty, price, order_type)
@@ -202,6 +250,7 @@ fn calc_trailing_close(
     pside: Pside,
     exchange: &ExchangeParams,
     state: &StateParams,
+    mkt: &Market,
     bot: &BotParams,
     position: &Position,
     trailing: &TrailingBundle,
@@ -214,7 +263,6 @@ fn calc_trailing_close(
     }
     let order_type = OrderKind::CloseTrailing.for_side(pside);
     let untriggered = Order::new(0.0, 0.0, order_type);
-    let mkt = market_price(pside, state);
     let pprice = position.price;
     let thr = bot.close_trailing_threshold_pct;
     let ret = bot.close_trailing_retracement_pct;
@@ -223,29 +271,33 @@ fn calc_trailing_close(
         Pside::Long => (trailing.max_since_open, trailing.min_since_max),
         Pside::Short => (trailing.min_since_open, trailing.max_since_min),
     };
-    let retraced = || beyond(pside, extreme * markdown(pside, ret), since_extreme);
+    let retraced = || {
+        mkt.read_trailing.set(true);
+        beyond(pside, extreme * markdown(pside, ret), since_extreme)
+    };
     let price = if thr <= 0.0 {
         if ret <= 0.0 || !retraced() {
             return untriggered;
         }
-        mkt
+        mkt.read()
     } else if ret <= 0.0 {
-        more_profitable(
+        mkt.clamp(round_toward_profit(
             pside,
-            mkt,
-            round_toward_profit(pside, pprice * markup(pside, thr), exchange.price_step),
-        )
+            pprice * markup(pside, thr),
+            exchange.price_step,
+        ))
     } else {
+        mkt.read_trailing.set(true);
         if !(beyond(pside, extreme, pprice * markup(pside, thr)) && retraced()) {
             return untriggered;
         }
         // long 1 + thr − ret, short 1 − thr + ret, in that evaluation order.
         let mult = markup(pside, thr) - pside.sign() * ret;
-        more_profitable(
+        mkt.clamp(round_toward_profit(
             pside,
-            mkt,
-            round_toward_profit(pside, pprice * mult, exchange.price_step),
-        )
+            pprice * mult,
+            exchange.price_step,
+        ))
     };
     let wel_a = wel_with_allowance(bot.wallet_exposure_limit, bot.risk_we_excess_allowance_pct);
     let qty = calc_close_qty(
@@ -275,6 +327,24 @@ pub fn calc_wel_auto_reduce(
     bot: &BotParams,
     position: &Position,
 ) -> Option<Order> {
+    wel_auto_reduce(
+        pside,
+        exchange,
+        state,
+        &Market::new(pside, state),
+        bot,
+        position,
+    )
+}
+
+fn wel_auto_reduce(
+    pside: Pside,
+    exchange: &ExchangeParams,
+    state: &StateParams,
+    mkt: &Market,
+    bot: &BotParams,
+    position: &Position,
+) -> Option<Order> {
     let threshold = bot.risk_wel_enforcer_threshold;
     let balance = state.balance;
     let pprice = position.price;
@@ -288,7 +358,7 @@ pub fn calc_wel_auto_reduce(
     if calc_wallet_exposure(c_mult, balance, psize, pprice) <= target {
         return None;
     }
-    let mkt = match market_price(pside, state) {
+    let mkt = match mkt.read() {
         p if p > 0.0 => p,
         _ => pprice,
     };
@@ -334,10 +404,24 @@ pub fn calc_next_close(
     position: &Position,
     trailing: &TrailingBundle,
 ) -> Order {
+    let mkt = Market::new(pside, state);
+    close_step(pside, exchange, state, &mkt, bot, position, trailing)
+}
+
+/// [`calc_next_close`] against a recorded market price.
+fn close_step(
+    pside: Pside,
+    exchange: &ExchangeParams,
+    state: &StateParams,
+    mkt: &Market,
+    bot: &BotParams,
+    position: &Position,
+    trailing: &TrailingBundle,
+) -> Order {
     if position.size == 0.0 {
         return Order::empty();
     }
-    if let Some(order) = calc_wel_auto_reduce(pside, exchange, state, bot, position) {
+    if let Some(order) = wel_auto_reduce(pside, exchange, state, mkt, bot, position) {
         return order;
     }
     let psize = pside.sign() * position.size;
@@ -350,8 +434,8 @@ pub fn calc_next_close(
         calc_wallet_exposure(exchange.c_mult, balance, psize, pprice) / wel_a
     };
     let ratio = bot.close_trailing_grid_ratio;
-    let grid = |p: &Position| calc_grid_close(pside, exchange, state, bot, p);
-    let trail = |p: &Position| calc_trailing_close(pside, exchange, state, bot, p, trailing);
+    let grid = |p: &Position| calc_grid_close(pside, exchange, state, mkt, bot, p);
+    let trail = |p: &Position| calc_trailing_close(pside, exchange, state, mkt, bot, p, trailing);
     if ratio >= 1.0 || ratio <= -1.0 {
         return trail(position);
     }
@@ -386,6 +470,71 @@ pub fn calc_next_close(
     }
 }
 
+/// Step `k` of a memoised close computation: the memo's order when everything the step reads
+/// is unchanged (see `orders::memo`), else a fresh one, remembered.
+#[allow(clippy::too_many_arguments)] // close_step's arguments, the memo and the step
+fn memo_close_step(
+    pside: Pside,
+    exchange: &ExchangeParams,
+    state: &StateParams,
+    bot: &BotParams,
+    position: &Position,
+    trailing: &TrailingBundle,
+    memo: &mut OrderMemo,
+    k: usize,
+) -> Order {
+    let mkt = Market::new(pside, state);
+    if let Some(step) = memo.candidate(k, position, mkt.price, trailing) {
+        return memo.hit(step.order);
+    }
+    let order = close_step(pside, exchange, state, &mkt, bot, position, trailing);
+    memo.store(
+        k,
+        Step {
+            position: *position,
+            initial_price: 0.0,
+            sized: None,
+            book: mkt.price,
+            book_use: mkt.book_use.get(),
+            trailing: mkt.read_trailing.get().then_some(*trailing),
+            order,
+            snapped: None,
+        },
+    );
+    order
+}
+
+/// The memo's call-wide key of a close computation (closes do not read the volatility).
+fn call_key<'a>(
+    pside: Pside,
+    exchange: &'a ExchangeParams,
+    state: &StateParams,
+    bot: &'a BotParams,
+) -> CallKey<'a> {
+    CallKey {
+        pside,
+        exchange,
+        bot,
+        balance: state.balance,
+        volatility: 0.0,
+    }
+}
+
+/// [`calc_next_close`] through a memo kept between calls (step 0 of [`calc_closes_into_memo`]):
+/// the same order, bit for bit.
+pub(crate) fn calc_next_close_memo(
+    pside: Pside,
+    exchange: &ExchangeParams,
+    state: &StateParams,
+    bot: &BotParams,
+    position: &Position,
+    trailing: &TrailingBundle,
+    memo: &mut OrderMemo,
+) -> Order {
+    memo.begin(call_key(pside, exchange, state, bot));
+    memo_close_step(pside, exchange, state, bot, position, trailing, memo, 0)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Close list (§7.6)
 // ---------------------------------------------------------------------------------------------
@@ -418,17 +567,89 @@ pub fn calc_closes_into(
     trailing: &TrailingBundle,
     closes: &mut Vec<Order>,
 ) {
+    closes_ladder(
+        pside, exchange, state, bot, position, trailing, None, closes,
+    );
+}
+
+/// [`calc_closes_into`] through a memo kept between calls: step `k` of the ladder is step `k`
+/// of the memo. The same orders, bit for bit (see `orders::memo`).
+#[allow(clippy::too_many_arguments)] // calc_closes_into's arguments and the memo
+pub(crate) fn calc_closes_into_memo(
+    pside: Pside,
+    exchange: &ExchangeParams,
+    state: &StateParams,
+    bot: &BotParams,
+    position: &Position,
+    trailing: &TrailingBundle,
+    memo: &mut OrderMemo,
+    closes: &mut Vec<Order>,
+) {
+    memo.begin(call_key(pside, exchange, state, bot));
+    closes_ladder(
+        pside,
+        exchange,
+        state,
+        bot,
+        position,
+        trailing,
+        Some(memo),
+        closes,
+    );
+}
+
+/// A ladder's close snapped to the exchange steps, and the position left after it.
+fn snap_close(close: Order, remaining: &Position, exchange: &ExchangeParams) -> Snapped {
+    let mut close = close;
+    close.price = quantize(close.price, exchange.price_step);
+    close.qty = quantize(close.qty, exchange.qty_step);
+    Snapped {
+        order: close,
+        position_after: Position {
+            size: round_(remaining.size + close.qty, exchange.qty_step),
+            price: remaining.price,
+        },
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // calc_closes_into's arguments and the memo
+fn closes_ladder(
+    pside: Pside,
+    exchange: &ExchangeParams,
+    state: &StateParams,
+    bot: &BotParams,
+    position: &Position,
+    trailing: &TrailingBundle,
+    mut memo: Option<&mut OrderMemo>,
+    closes: &mut Vec<Order>,
+) {
     let trailing_type: OrderType = OrderKind::CloseTrailing.for_side(pside);
     closes.clear();
     let mut remaining = *position;
-    for _ in 0..MAX_CLOSES {
-        let mut close = calc_next_close(pside, exchange, state, bot, &remaining, trailing);
-        close.price = quantize(close.price, exchange.price_step);
-        close.qty = quantize(close.qty, exchange.qty_step);
+    for k in 0..MAX_CLOSES {
+        let Snapped {
+            order: close,
+            position_after,
+        } = match memo.as_deref_mut() {
+            Some(memo) => {
+                let close =
+                    memo_close_step(pside, exchange, state, bot, &remaining, trailing, memo, k);
+                memo.snapped(k).unwrap_or_else(|| {
+                    let snapped = snap_close(close, &remaining, exchange);
+                    memo.set_snapped(k, snapped);
+                    snapped
+                })
+            }
+            None => snap_close(
+                calc_next_close(pside, exchange, state, bot, &remaining, trailing),
+                &remaining,
+                exchange,
+            ),
+        };
         if close.qty == 0.0 {
             break;
         }
-        remaining.size = round_(remaining.size + close.qty, exchange.qty_step);
+        remaining = position_after;
         if let Some(last) = closes.last_mut() {
             if close.order_type == trailing_type {
                 break;

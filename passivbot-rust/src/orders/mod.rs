@@ -2,4 +2,7 @@
 
 pub mod closes;
 pub mod entries;
+pub(crate) mod memo;
+#[cfg(test)]
+mod memo_tests;
 pub mod trailing;

@@ -45,6 +45,122 @@ pub(crate) fn is_pos(x: f64) -> bool {
     x > 0.0
 }
 
+/// Per symbol and rank (the n-th item of that symbol in a call), the last inputs and result of
+/// a pure function. Every minute of a backtest the gate sees each symbol's entries again, mostly
+/// unchanged; a result is reused only for bit-identical inputs (`K` holds their bits), so it is
+/// the value the function would return.
+#[derive(Debug)]
+pub(super) struct RankMemo<K, V> {
+    by_symbol: Vec<Vec<Option<(K, V)>>>,
+}
+
+impl<K, V> Default for RankMemo<K, V> {
+    fn default() -> Self {
+        RankMemo {
+            by_symbol: Vec::new(),
+        }
+    }
+}
+
+/// `a == b` for short keys, element by element (array `==` calls `memcmp`, slow for 40 bytes).
+fn same_bits<const N: usize>(a: &[u64; N], b: &[u64; N]) -> bool {
+    a.iter().zip(b).fold(true, |same, (x, y)| same & (x == y))
+}
+
+impl<const N: usize, V: Copy> RankMemo<[u64; N], V> {
+    pub fn get_or(&mut self, idx: usize, rank: usize, key: [u64; N], f: impl FnOnce() -> V) -> V {
+        if self.by_symbol.len() <= idx {
+            self.by_symbol.resize_with(idx + 1, Vec::new);
+        }
+        let ranks = &mut self.by_symbol[idx];
+        if ranks.len() <= rank {
+            ranks.resize(rank + 1, None);
+        }
+        match ranks[rank] {
+            Some((k, v)) if same_bits(&k, &key) => v,
+            _ => {
+                let v = f();
+                ranks[rank] = Some((key, v));
+                v
+            }
+        }
+    }
+}
+
+/// `calc_min_entry_qty`'s inputs: price and exchange, as bits.
+type MinQtyKey = [u64; 5];
+/// `project_one`'s inputs: balance, c_mult, qty_step, price, qty, and the position before.
+type StepKey = [u64; 7];
+type StepValue = Option<(f64, (f64, f64))>;
+
+/// Memos of one side's gate work, kept across calls (see [`RankMemo`], [`TrimMemo`]).
+#[derive(Debug, Default)]
+struct GateMemo {
+    min_qty: RankMemo<MinQtyKey, f64>,
+    steps: RankMemo<StepKey, StepValue>,
+    /// Per symbol: entries seen so far in this call (the rank of the next one).
+    ranks: Vec<usize>,
+    trim: TrimMemo,
+}
+
+/// The last call that had to trim (projected exposure at or above the cap): what the removals
+/// and the partial re-add read, and the quantities they kept. The removals read the candidates
+/// (not their distances), the balance, the starting exposure and the cap, and follow the
+/// removal order; the market prices enter only through the distances, that is through the
+/// order, which is compared as computed. Same inputs and order: the same kept quantities.
+#[derive(Debug, Default)]
+struct TrimMemo {
+    key: Option<(u64, u64, u64)>,
+    candidates: Vec<Candidate>,
+    order: Vec<usize>,
+    /// Kept quantity per candidate, or `None` when nothing survived.
+    included: Option<Vec<Option<f64>>>,
+}
+
+impl TrimMemo {
+    fn key(balance: f64, twe0: f64, cap: f64) -> (u64, u64, u64) {
+        (balance.to_bits(), twe0.to_bits(), cap.to_bits())
+    }
+
+    fn lookup(
+        &self,
+        key: (u64, u64, u64),
+        candidates: &[Candidate],
+        order: &[(RemovalKey, usize)],
+    ) -> Option<Option<&[Option<f64>]>> {
+        let same = self.key == Some(key)
+            && self.candidates.len() == candidates.len()
+            && self
+                .candidates
+                .iter()
+                .zip(candidates)
+                .all(|(a, b)| a.same_except_distance(b))
+            && self.order.iter().copied().eq(order.iter().map(|&(_, i)| i));
+        same.then_some(self.included.as_deref())
+    }
+
+    fn store(
+        &mut self,
+        key: (u64, u64, u64),
+        candidates: &[Candidate],
+        order: &[(RemovalKey, usize)],
+        included: Option<&[Option<f64>]>,
+    ) {
+        self.key = Some(key);
+        self.candidates.clear();
+        self.candidates.extend_from_slice(candidates);
+        self.order.clear();
+        self.order.extend(order.iter().map(|&(_, i)| i));
+        match (&mut self.included, included) {
+            (Some(v), Some(q)) => {
+                v.clear();
+                v.extend_from_slice(q);
+            }
+            (slot, q) => *slot = q.map(<[Option<f64>]>::to_vec),
+        }
+    }
+}
+
 /// An entry that can be trimmed: `entry` is its position in the input list, `qty` its
 /// unsigned quantity, `slot` a dense index of its symbol and `start` the symbol's current
 /// (|size|, price) — `(0, entry price)` without a position.
@@ -63,6 +179,23 @@ pub(super) struct Candidate {
     pub min_qty: f64,
 }
 
+impl Candidate {
+    /// Every field but `distance`, by bits.
+    fn same_except_distance(&self, o: &Candidate) -> bool {
+        let b = f64::to_bits;
+        self.entry == o.entry
+            && self.idx == o.idx
+            && self.slot == o.slot
+            && b(self.price) == b(o.price)
+            && b(self.qty) == b(o.qty)
+            && b(self.qty_step) == b(o.qty_step)
+            && b(self.c_mult) == b(o.c_mult)
+            && b(self.start.0) == b(o.start.0)
+            && b(self.start.1) == b(o.start.1)
+            && b(self.min_qty) == b(o.min_qty)
+    }
+}
+
 /// Builds the candidates of the given entries (in input order) with their symbol slots and
 /// starting positions; `distance` is filled in by `distance_of`.
 pub(super) fn make_candidates(
@@ -78,6 +211,7 @@ pub(super) fn make_candidates(
         keep,
         distance_of,
         &mut Vec::new(),
+        &mut GateMemo::default(),
         &mut out,
     );
     (out, n_slots)
@@ -90,14 +224,21 @@ fn make_candidates_into(
     keep: impl Fn(&GateEntry, f64) -> bool,
     distance_of: impl Fn(&GateEntry) -> f64,
     slots: &mut Vec<usize>,
+    memo: &mut GateMemo,
     out: &mut Vec<Candidate>,
 ) -> usize {
     // Symbols in order of first appearance; a slot is a position in this list (few symbols:
     // a linear search beats a map).
     slots.clear();
     out.clear();
+    memo.start_ranks(entries.iter().map(|e| e.idx));
     for (entry, e) in entries.iter().enumerate() {
-        let min_qty = calc_min_entry_qty(e.order.price, &e.exchange);
+        let (price, ex) = (e.order.price, &e.exchange);
+        let key = [price, ex.qty_step, ex.min_qty, ex.min_cost, ex.c_mult].map(f64::to_bits);
+        let rank = memo.next_rank(e.idx);
+        let min_qty = memo
+            .min_qty
+            .get_or(e.idx, rank, key, || calc_min_entry_qty(price, ex));
         if !keep(e, min_qty) {
             continue;
         }
@@ -126,6 +267,25 @@ fn make_candidates_into(
         });
     }
     slots.len()
+}
+
+impl GateMemo {
+    /// Ranks restart at 0 for the symbols of a new call.
+    fn start_ranks(&mut self, symbols: impl Iterator<Item = usize> + Clone) {
+        let n = symbols.clone().max().map_or(0, |m| m + 1);
+        if self.ranks.len() < n {
+            self.ranks.resize(n, 0);
+        }
+        for idx in symbols {
+            self.ranks[idx] = 0;
+        }
+    }
+
+    fn next_rank(&mut self, idx: usize) -> usize {
+        let rank = self.ranks[idx];
+        self.ranks[idx] += 1;
+        rank
+    }
 }
 
 /// Sum of the wallet exposures of the valid positions (finite size, finite positive price).
@@ -249,12 +409,19 @@ impl IncrementalProjection {
     #[cfg(test)]
     fn new(balance: f64, twe0: f64, cands: &[Candidate], n_slots: usize) -> Self {
         let mut proj = IncrementalProjection::default();
-        proj.reset(balance, twe0, cands, n_slots);
+        proj.reset(balance, twe0, cands, n_slots, &mut RankMemo::default());
         proj
     }
 
-    /// Starts a projection of every candidate (buffers reused).
-    fn reset(&mut self, balance: f64, twe0: f64, cands: &[Candidate], n_slots: usize) {
+    /// Starts a projection of every candidate (buffers reused); the steps come through `memo`.
+    fn reset(
+        &mut self,
+        balance: f64,
+        twe0: f64,
+        cands: &[Candidate],
+        n_slots: usize,
+        memo: &mut RankMemo<StepKey, StepValue>,
+    ) {
         let n = cands.len();
         self.balance = balance;
         self.twe0 = twe0;
@@ -278,10 +445,45 @@ impl IncrementalProjection {
         }
         for slot in 0..n_slots {
             if let Some(first) = self.first_in_slot[slot] {
-                self.reproject_from(cands, first);
+                self.project_slot(cands, first, memo);
             }
         }
         self.refold_from(0);
+    }
+
+    /// The steps of every candidate of a slot, all included, from its `first` candidate:
+    /// [`Self::reproject_from`] with each `project_one` through `memo`.
+    fn project_slot(
+        &mut self,
+        cands: &[Candidate],
+        first: usize,
+        memo: &mut RankMemo<StepKey, StepValue>,
+    ) {
+        let mut state = None;
+        let mut next = Some(first);
+        let mut rank = 0;
+        while let Some(j) = next {
+            let c = &cands[j];
+            let before = state.unwrap_or(c.start);
+            let q = c.qty;
+            let key = [
+                self.balance,
+                c.c_mult,
+                c.qty_step,
+                c.price,
+                q,
+                before.0,
+                before.1,
+            ]
+            .map(f64::to_bits);
+            let balance = self.balance;
+            self.steps[j] = memo.get_or(c.idx, rank, key, || project_one(balance, c, q, before));
+            if let Some((_, after)) = self.steps[j] {
+                state = Some(after);
+            }
+            rank += 1;
+            next = self.next_in_slot[j];
+        }
     }
 
     /// Projected position after candidate `j` or its closest contributing predecessor of the
@@ -397,6 +599,55 @@ pub struct GateScratch {
     candidates: Vec<Candidate>,
     projection: IncrementalProjection,
     order: Vec<(RemovalKey, usize)>,
+    /// Per side (the orchestrator gates both sides through one scratch).
+    memo: [GateMemo; 2],
+}
+
+/// Removes candidates in `order` until the projected exposure is below `cap`, then re-adds the
+/// last one removed with the largest quantity that still fits (binary search, rounded down to
+/// its qty step), if that is not dust. The kept quantities are in `proj.included`; false when
+/// even removing everything leaves the exposure at or above the cap (nothing survives).
+fn trim_to_cap(
+    proj: &mut IncrementalProjection,
+    candidates: &[Candidate],
+    order: &[(RemovalKey, usize)],
+    mut twe: f64,
+    cap: f64,
+) -> bool {
+    let mut last_removed = None;
+    for &(_, i) in order {
+        if twe < cap {
+            break;
+        }
+        proj.remove(candidates, i);
+        last_removed = Some(i);
+        twe = proj.twe();
+    }
+    if twe >= cap {
+        return false;
+    }
+    if let Some(last) = last_removed {
+        let c = candidates[last];
+        // The probe is appended after every kept candidate: only its own step varies.
+        let state = proj.slot_state_after_all(c.slot);
+        let (mut lo, mut hi) = (0.0_f64, c.qty);
+        for _ in 0..SEARCH_ITERATIONS {
+            if same_step_cell(lo, hi, c.qty_step) {
+                break;
+            }
+            let mid = (lo + hi) / 2.0;
+            if proj.twe_with_extra(candidates, twe, state, last, mid) >= cap {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        let q_final = round_dn(lo, c.qty_step);
+        if q_final > EPS_QTY && q_final + EPS_QTY >= c.min_qty {
+            proj.included[last] = Some(q_final);
+        }
+    }
+    true
 }
 
 /// Gates one side's entries by TWEL (§8.1). Returns the surviving entries in input order, with
@@ -455,13 +706,15 @@ pub fn gate_entries_by_twel_into(
         candidates,
         projection: proj,
         order,
+        memo,
     } = scratch;
-    let n_slots = make_candidates_into(positions, entries, keep, distance, slots, candidates);
+    let memo = &mut memo[pside.index()];
+    let n_slots = make_candidates_into(positions, entries, keep, distance, slots, memo, candidates);
     if candidates.is_empty() {
         return;
     }
-    proj.reset(balance, twe0, candidates, n_slots);
-    let mut twe = proj.twe();
+    proj.reset(balance, twe0, candidates, n_slots, &mut memo.steps);
+    let twe = proj.twe();
     if twe < cap {
         out.extend(entries.iter().map(|e| (e.idx, e.order)));
         return;
@@ -474,38 +727,17 @@ pub fn gate_entries_by_twel_into(
             .map(|(i, c)| (removal_key(c, entries), i)),
     );
     order.sort_unstable();
-    let mut last_removed = None;
-    for &(_, i) in order.iter() {
-        if twe < cap {
-            break;
-        }
-        proj.remove(candidates, i);
-        last_removed = Some(i);
-        twe = proj.twe();
-    }
-    if twe >= cap {
-        return;
-    }
-    if let Some(last) = last_removed {
-        let c = candidates[last];
-        // The probe is appended after every kept candidate: only its own step varies.
-        let state = proj.slot_state_after_all(c.slot);
-        let ex = &entries[c.entry].exchange;
-        let (mut lo, mut hi) = (0.0_f64, c.qty);
-        for _ in 0..SEARCH_ITERATIONS {
-            if same_step_cell(lo, hi, ex.qty_step) {
-                break;
+    let key = TrimMemo::key(balance, twe0, cap);
+    match memo.trim.lookup(key, candidates, order) {
+        Some(None) => return,
+        Some(Some(included)) => proj.included.copy_from_slice(included),
+        None => {
+            let any = trim_to_cap(proj, candidates, order, twe, cap);
+            let included = any.then_some(proj.included.as_slice());
+            memo.trim.store(key, candidates, order, included);
+            if !any {
+                return;
             }
-            let mid = (lo + hi) / 2.0;
-            if proj.twe_with_extra(candidates, twe, state, last, mid) >= cap {
-                hi = mid;
-            } else {
-                lo = mid;
-            }
-        }
-        let q_final = round_dn(lo, ex.qty_step);
-        if q_final > EPS_QTY && q_final + EPS_QTY >= c.min_qty {
-            proj.included[last] = Some(q_final);
         }
     }
     // Candidates are in entry order: the survivors come out in input order.
@@ -879,6 +1111,114 @@ mod tests {
             partial > 300,
             "too few gated cases ({partial}) to test the fast path"
         );
+    }
+
+    /// One scratch reused through sequences of calls whose inputs change a little from call to
+    /// call (a market price every call, sometimes an entry, a position, the balance or TWEL),
+    /// as in a backtest: the memos of the scratch must give the reference's result every time,
+    /// and (value for value, since the decisions alone rarely show a difference) the memoised
+    /// candidates and initial projection must equal fresh ones.
+    #[test]
+    fn a_reused_scratch_gates_like_the_reference_through_changing_inputs() {
+        let mut rng = Rng(0x1234_5678_9abc_def1);
+        let mut scratch = GateScratch::default();
+        let mut out = Vec::new();
+        let mut partial = 0;
+        let (mut memo, mut slots, mut cands) = (GateMemo::default(), Vec::new(), Vec::new());
+        let mut proj = IncrementalProjection::default();
+        for _ in 0..300 {
+            let pside = rng.pick(&[Pside::Long, Pside::Short]);
+            let mut balance = 100.0 + rng.next() * 10_000.0;
+            let mut twel = rng.next() * 3.0;
+            let mut positions = Vec::new();
+            let mut entries = Vec::new();
+            for idx in 0..1 + (rng.next() * 5.0) as usize {
+                let step = rng.pick(&[0.001, 0.01, 1.0]);
+                let e = ExchangeParams {
+                    min_cost: rng.pick(&[0.0, 5.0]),
+                    ..ex(step, step * rng.pick(&[1.0, 2.0]))
+                };
+                let market = 1.0 + rng.next() * 500.0;
+                if rng.next() < 0.6 {
+                    positions.push(GatePosition {
+                        idx,
+                        size: (1.0 + (rng.next() * 50.0).floor()) * step * pside.sign(),
+                        price: market * (1.0 + 0.05 * (rng.next() - 0.5)),
+                        c_mult: 1.0,
+                    });
+                }
+                let mut price = market;
+                for level in 0..(rng.next() * 8.0) as usize {
+                    price *= 1.0 - pside.sign() * 0.01 * (1.0 + rng.next());
+                    let qty = (1.0 + (rng.next() * 30.0).floor()) * step * (level + 1) as f64;
+                    let t = if level == 0 { InitL } else { GridL };
+                    entries.push(entry(idx, qty * pside.sign(), price, t, e, market));
+                }
+            }
+            for _ in 0..20 {
+                for e in entries.iter_mut() {
+                    e.market_price *= 1.0 + 0.001 * (rng.next() - 0.5);
+                }
+                if !entries.is_empty() && rng.next() < 0.3 {
+                    let i = (rng.next() * entries.len() as f64) as usize % entries.len();
+                    entries[i].order.qty += entries[i].exchange.qty_step * pside.sign();
+                }
+                if !entries.is_empty() && rng.next() < 0.3 {
+                    let i = (rng.next() * entries.len() as f64) as usize % entries.len();
+                    entries[i].order.price *= 1.0 - pside.sign() * 0.002;
+                }
+                if !positions.is_empty() && rng.next() < 0.1 {
+                    positions[0].size += 0.5 * positions[0].size;
+                }
+                if !positions.is_empty() && rng.next() < 0.1 {
+                    positions[0].price *= 1.001;
+                }
+                if rng.next() < 0.05 {
+                    // an exchange filter changes (not in a backtest; the memo must still see it)
+                    for e in entries.iter_mut().filter(|e| e.idx == 0) {
+                        e.exchange.min_cost = 12.0 - e.exchange.min_cost;
+                    }
+                }
+                if rng.next() < 0.1 {
+                    balance *= 1.01;
+                }
+                if rng.next() < 0.1 {
+                    twel = rng.next() * 3.0;
+                }
+                let want = reference_gate(pside, balance, twel, &positions, &entries);
+                gate_entries_by_twel_into(
+                    pside,
+                    balance,
+                    twel,
+                    &positions,
+                    &entries,
+                    &mut scratch,
+                    &mut out,
+                );
+                assert_eq!(out, want, "{pside:?} balance {balance} twel {twel}");
+                partial += usize::from(want.len() < entries.len() && !want.is_empty());
+
+                let (keep, dist) = (|_: &GateEntry, _: f64| true, |_: &GateEntry| 0.0);
+                let (fresh, n_slots) = make_candidates(&positions, &entries, keep, dist);
+                make_candidates_into(
+                    &positions, &entries, keep, dist, &mut slots, &mut memo, &mut cands,
+                );
+                let min_qtys =
+                    |cs: &[Candidate]| cs.iter().map(|c| c.min_qty.to_bits()).collect::<Vec<_>>();
+                assert_eq!(min_qtys(&cands), min_qtys(&fresh));
+                let full = IncrementalProjection::new(balance, 0.5, &fresh, n_slots);
+                proj.reset(balance, 0.5, &cands, n_slots, &mut memo.steps);
+                let bits = |p: &IncrementalProjection| {
+                    p.steps
+                        .iter()
+                        .map(|s| s.map(|(d, (a, b))| [d, a, b].map(f64::to_bits)))
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(bits(&proj), bits(&full));
+                assert_eq!(proj.twe().to_bits(), full.twe().to_bits());
+            }
+        }
+        assert!(partial > 300, "too few gated cases ({partial})");
     }
 
     /// The incremental projection against a full one, value for value, through random removals
