@@ -15,6 +15,8 @@ pub mod orders;
 pub mod params_dict;
 pub mod risk;
 pub mod smc;
+#[cfg(test)]
+mod test_rng;
 pub mod types;
 
 #[cfg(feature = "python")]

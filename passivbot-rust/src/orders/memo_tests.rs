@@ -19,29 +19,7 @@ use crate::types::{
     TrailingBundle,
 };
 
-/// xorshift64*: deterministic cases without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[((self.next() * xs.len() as f64) as usize).min(xs.len() - 1)]
-    }
-
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.next()
-    }
-
-    fn chance(&mut self, p: f64) -> bool {
-        self.next() < p
-    }
-}
+use crate::test_rng::Rng;
 
 fn random_bot(rng: &mut Rng) -> BotParams {
     BotParams {

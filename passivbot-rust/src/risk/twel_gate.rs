@@ -756,6 +756,7 @@ pub fn gate_entries_by_twel_into(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::Rng;
     use std::cmp::Ordering;
 
     /// The removal order as first written (a comparator); `removal_key` must sort the same.
@@ -1046,22 +1047,6 @@ mod tests {
                 })
             })
             .collect()
-    }
-
-    /// xorshift64*: deterministic cases without a dependency.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> f64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
-        }
-
-        fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-            xs[((self.next() * xs.len() as f64) as usize).min(xs.len() - 1)]
-        }
     }
 
     #[test]
