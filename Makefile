@@ -34,7 +34,11 @@ test-python: setup
 	$(PY) -m pytest -q --hypothesis-seed=$(HYPOTHESIS_SEED)
 
 explore: setup
-	cargo test --manifest-path $(CARGO_MANIFEST) --release --quiet --tests properties
+	cargo test --manifest-path $(CARGO_MANIFEST) --release --quiet \
+		--test entries_properties --test closes_properties --test risk_properties
+	cargo test --manifest-path $(CARGO_MANIFEST) --release --quiet --lib props::
+	MEMO_WALK_SEED=$$(od -An -N8 -tu8 /dev/urandom | tr -d ' ') MEMO_WALKS=4000 \
+		cargo test --manifest-path $(CARGO_MANIFEST) --release --quiet --lib memoised_orders
 	$(PY) -m pytest -q -k "propert or hypothesis"
 
 # The main job on the bundled default: the template config on the bundled real sample.

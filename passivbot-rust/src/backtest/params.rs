@@ -43,6 +43,11 @@ pub struct BacktestParams {
     /// Smart Money Concepts gate on initial entries (off when absent).
     #[serde(default)]
     pub smc: Option<crate::smc::gate::SmcGateConfig>,
+    /// Reuse entry/close and TWEL gate computations across minutes while everything they read
+    /// is bit-identical (`orders::memo`). Results are the same either way; `false` recomputes
+    /// everything every minute, as the live bot does (slower; a cross-check).
+    #[serde(default = "default_true")]
+    pub order_memo: bool,
 }
 
 fn default_true() -> bool {

@@ -79,6 +79,7 @@ fn params(n_coins: usize, n_minutes: usize, compat: bool) -> BacktestParams {
         active_coin_indices: None,
         compat_v7: compat,
         smc: None,
+        order_memo: true,
     }
 }
 

@@ -72,4 +72,11 @@ impl Workspace {
         self.orders.clear();
         self.warnings.clear();
     }
+
+    /// Forgets every memo (order and TWEL gate): the next call computes everything afresh, as
+    /// a new workspace would. Results never depend on it; it exists to check exactly that.
+    pub(crate) fn forget_memos(&mut self) {
+        self.memos.clear();
+        self.gate.forget_memos();
+    }
 }

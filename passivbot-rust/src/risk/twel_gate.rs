@@ -603,6 +603,12 @@ pub struct GateScratch {
     memo: [GateMemo; 2],
 }
 
+impl GateScratch {
+    pub(crate) fn forget_memos(&mut self) {
+        self.memo = Default::default();
+    }
+}
+
 /// Removes candidates in `order` until the projected exposure is below `cap`, then re-adds the
 /// last one removed with the largest quantity that still fits (binary search, rounded down to
 /// its qty step), if that is not dust. The kept quantities are in `proj.included`; false when

@@ -64,6 +64,9 @@ impl Engine<'_> {
 
     pub(super) fn place_orders(&mut self, k: usize) -> Result<(), String> {
         self.refresh_input(k);
+        if !self.params.order_memo {
+            self.workspace.forget_memos();
+        }
         let revalidate = std::mem::take(&mut self.revalidate);
         (if revalidate {
             validate_dynamic(&self.input)
