@@ -69,7 +69,11 @@ BACKTEST_SECTIONS = (
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="backtest.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="backtest.py",
+        # One line: errors print the usage, and the full list of config flags is ~30 lines.
+        usage="%(prog)s [config_path] [--data DIR] [--suite] [--<section>.<key> VALUE ...] (all flags: --help)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("config_path", nargs="?", default=None, help="config file (JSON or HJSON); default: template")
     parser.add_argument("--data", type=Path, default=None, help="freqtrade-format data folder of 1m candles")

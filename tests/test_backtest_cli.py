@@ -81,6 +81,14 @@ def test_bad_config_value_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
     assert "n_positions" in proc.stderr and "Traceback" not in proc.stderr
 
 
+def test_bad_flag_value_is_a_short_error_naming_the_flag(tmp_path: Path) -> None:
+    proc = run(["--bot.long.n_positions", "abc", "--backtest.base_dir", str(tmp_path)])
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 2, proc.stderr  # a one-line usage, then the error
+    assert "--bot.long.n_positions" in lines[1] and "'abc'" in lines[1]
+
+
 def test_malformed_config_names_file_and_line(tmp_path: Path) -> None:
     cfg = tmp_path / "broken.json"
     cfg.write_text('{\n  "bot": {\n    "long": {"n_positions": 3,,}\n  }\n}\n')
