@@ -48,7 +48,7 @@ backtest: setup
 lint: setup
 	cargo fmt --manifest-path $(CARGO_MANIFEST) --check
 	cargo clippy --manifest-path $(CARGO_MANIFEST) --locked --all-targets --features python -- -D warnings
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff check src tests scripts
 
 clean:
 	rm -rf $(VENV) passivbot-rust/target

@@ -29,29 +29,22 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "src"), str(REPO / "tests")]
 
-import passivbot_rust as pbr  # noqa: E402
+import passivbot_rust as pbr
+from golden_vectors import golden_backtest_inputs
 
-from backtesting.data import BUNDLED_SAMPLE, freqtrade_files, load_from_folder, read_candles  # noqa: E402
+from backtesting.data import freqtrade_files, load_from_folder, read_candles
 
-GOLDEN = REPO / "tests" / "fixtures" / "golden" / "backtests"
 SHARED_DATA = REPO.parent / "shared" / "market-data" / "binance-usdm"
-SIXTEEN = "ADA AVAX BCH BNB BTC ENA ETC ETH LAYER LINK LTC SOL SUI XLM XMR XRP".split()
+SIXTEEN = ["ADA", "AVAX", "BCH", "BNB", "BTC", "ENA", "ETC", "ETH", "LAYER", "LINK", "LTC", "SOL", "SUI", "XLM", "XMR", "XRP"]
 
 
 def golden_case(run: str) -> tuple[np.ndarray, np.ndarray, list, list, dict]:
     """The golden run's arguments on the bundled sample (as tests/test_golden_backtests.py)."""
-    inputs = json.loads((GOLDEN / run / "inputs.json").read_text())
-    files = freqtrade_files(BUNDLED_SAMPLE)
-    grid = np.arange(inputs["first_timestamp_ms"], inputs["last_timestamp_ms"] + 1, 60_000)
-    hlcvs = np.full((len(grid), len(inputs["coins"]), 4), np.nan)
-    for i, coin in enumerate(inputs["coins"]):
-        df = read_candles(files[coin], coin).set_index("ts")
-        hlcvs[:, i, :] = df.reindex(grid)[["high", "low", "close", "volume"]].to_numpy()
-    btc = read_candles(files["BTC"], "BTC").set_index("ts")["close"].reindex(grid).ffill().bfill().to_numpy()
+    inputs, hlcvs, btc = golden_backtest_inputs(run)
     a = inputs["run_backtest_args"]
     return (
-        np.ascontiguousarray(hlcvs),
-        np.ascontiguousarray(btc),
+        hlcvs,
+        btc,
         a["bot_params"],
         a["exchange_params_list"],
         dict(a["backtest_params"], metrics_only=True),

@@ -52,3 +52,19 @@ def same(got: Any, want: Any) -> bool:
 
 def function_vector_files() -> list[Path]:
     return sorted(FUNCTIONS_DIR.glob("*.jsonl.gz"))
+
+
+def golden_backtest_inputs(run: str) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
+    """A golden backtest's `inputs.json`, with its `(minutes, coins, 4)` candle array and BTC/USD
+    closes rebuilt from the bundled sample (the same real candles the reference ran on)."""
+    from backtesting.data import BUNDLED_SAMPLE, freqtrade_files, read_candles
+
+    inputs = json.loads((GOLDEN_DIR / "backtests" / run / "inputs.json").read_text())
+    files = freqtrade_files(BUNDLED_SAMPLE)
+    grid = np.arange(inputs["first_timestamp_ms"], inputs["last_timestamp_ms"] + 1, 60_000)
+    hlcvs = np.full((len(grid), len(inputs["coins"]), 4), np.nan)
+    for i, coin in enumerate(inputs["coins"]):
+        df = read_candles(files[coin], coin).set_index("ts")
+        hlcvs[:, i, :] = df.reindex(grid)[["high", "low", "close", "volume"]].to_numpy()
+    btc = read_candles(files["BTC"], "BTC").set_index("ts")["close"].reindex(grid).ffill().bfill().to_numpy()
+    return inputs, np.ascontiguousarray(hlcvs), np.ascontiguousarray(btc)

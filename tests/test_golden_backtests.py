@@ -17,9 +17,7 @@ import numpy as np
 import pandas as pd
 import passivbot_rust as pbr
 import pytest
-from golden_vectors import GOLDEN_DIR
-
-from backtesting.data import BUNDLED_SAMPLE, freqtrade_files, read_candles
+from golden_vectors import GOLDEN_DIR, golden_backtest_inputs
 
 RUNS = sorted(p.name for p in (GOLDEN_DIR / "backtests").iterdir())
 
@@ -30,15 +28,7 @@ def _sha256(a: np.ndarray) -> str:
 
 @cache
 def _inputs(run: str) -> tuple[dict, np.ndarray, np.ndarray]:
-    inputs = json.loads((GOLDEN_DIR / "backtests" / run / "inputs.json").read_text())
-    files = freqtrade_files(BUNDLED_SAMPLE)
-    grid = np.arange(inputs["first_timestamp_ms"], inputs["last_timestamp_ms"] + 1, 60_000)
-    hlcvs = np.full((len(grid), len(inputs["coins"]), 4), np.nan)
-    for i, coin in enumerate(inputs["coins"]):
-        df = read_candles(files[coin], coin).set_index("ts")
-        hlcvs[:, i, :] = df.reindex(grid)[["high", "low", "close", "volume"]].to_numpy()
-    btc = read_candles(files["BTC"], "BTC").set_index("ts")["close"].reindex(grid).ffill().bfill().to_numpy()
-    return inputs, np.ascontiguousarray(hlcvs), np.ascontiguousarray(btc)
+    return golden_backtest_inputs(run)
 
 
 @cache

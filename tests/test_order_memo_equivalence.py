@@ -15,9 +15,8 @@ from functools import cache
 import numpy as np
 import passivbot_rust as pbr
 import pytest
-from golden_vectors import GOLDEN_DIR
+from golden_vectors import golden_backtest_inputs
 
-from backtesting.data import BUNDLED_SAMPLE, freqtrade_files, read_candles
 from config import template_config
 
 RUN = "iii_forager6_np3"
@@ -33,15 +32,8 @@ CASES = [
 
 @cache
 def _data() -> tuple[dict, np.ndarray, np.ndarray]:
-    inputs = json.loads((GOLDEN_DIR / "backtests" / RUN / "inputs.json").read_text())
-    files = freqtrade_files(BUNDLED_SAMPLE)
-    grid = np.arange(inputs["first_timestamp_ms"], inputs["last_timestamp_ms"] + 1, 60_000)
-    hlcvs = np.full((len(grid), len(inputs["coins"]), 4), np.nan)
-    for i, coin in enumerate(inputs["coins"]):
-        df = read_candles(files[coin], coin).set_index("ts")
-        hlcvs[:, i, :] = df.reindex(grid)[["high", "low", "close", "volume"]].to_numpy()
-    btc = read_candles(files["BTC"], "BTC").set_index("ts")["close"].reindex(grid).ffill().bfill().to_numpy()
-    return inputs["run_backtest_args"], np.ascontiguousarray(hlcvs), np.ascontiguousarray(btc)
+    inputs, hlcvs, btc = golden_backtest_inputs(RUN)
+    return inputs["run_backtest_args"], hlcvs, btc
 
 
 def _random_bot_params(seed: int, template_bot: dict) -> dict:
