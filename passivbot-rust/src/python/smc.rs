@@ -42,6 +42,15 @@ fn out<'py>(py: Python<'py>, v: Vec<f64>) -> Out<'py> {
     v.into_pyarray(py)
 }
 
+/// One numpy column: a field of every item.
+fn column<'py, T, E: numpy::Element>(
+    py: Python<'py>,
+    items: &[T],
+    field: impl Fn(&T) -> E,
+) -> Bound<'py, PyArray1<E>> {
+    items.iter().map(field).collect::<Vec<E>>().into_pyarray(py)
+}
+
 #[pyfunction]
 fn smc_fvg<'py>(
     py: Python<'py>,
@@ -279,27 +288,17 @@ fn id_col(v: u32) -> i64 {
 /// `smc_event_names`; ids -1 for none).
 fn events_dict<'py>(py: Python<'py>, events: &[Event]) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
-    let col_u8 = |f: fn(&Event) -> u8| events.iter().map(f).collect::<Vec<u8>>();
-    let col_i64 = |f: fn(&Event) -> i64| events.iter().map(f).collect::<Vec<i64>>();
-    let col_f64 = |f: fn(&Event) -> f64| events.iter().map(f).collect::<Vec<f64>>();
-    d.set_item("kind", col_u8(|e| e.kind as u8).into_pyarray(py))?;
-    d.set_item(
-        "dir",
-        events
-            .iter()
-            .map(|e| e.dir)
-            .collect::<Vec<i8>>()
-            .into_pyarray(py),
-    )?;
-    d.set_item("scale", col_u8(|e| e.scale as u8).into_pyarray(py))?;
-    d.set_item("id", col_i64(|e| id_col(e.id)).into_pyarray(py))?;
-    d.set_item("ref_id", col_i64(|e| id_col(e.ref_id)).into_pyarray(py))?;
-    d.set_item("anchor", col_i64(|e| e.anchor as i64).into_pyarray(py))?;
-    d.set_item("known", col_i64(|e| e.known as i64).into_pyarray(py))?;
-    d.set_item("level", col_f64(|e| e.level).into_pyarray(py))?;
-    d.set_item("top", col_f64(|e| e.top).into_pyarray(py))?;
-    d.set_item("bottom", col_f64(|e| e.bottom).into_pyarray(py))?;
-    d.set_item("volume", col_f64(|e| e.volume).into_pyarray(py))?;
+    d.set_item("kind", column(py, events, |e| e.kind as u8))?;
+    d.set_item("dir", column(py, events, |e| e.dir))?;
+    d.set_item("scale", column(py, events, |e| e.scale as u8))?;
+    d.set_item("id", column(py, events, |e| id_col(e.id)))?;
+    d.set_item("ref_id", column(py, events, |e| id_col(e.ref_id)))?;
+    d.set_item("anchor", column(py, events, |e| e.anchor as i64))?;
+    d.set_item("known", column(py, events, |e| e.known as i64))?;
+    d.set_item("level", column(py, events, |e| e.level))?;
+    d.set_item("top", column(py, events, |e| e.top))?;
+    d.set_item("bottom", column(py, events, |e| e.bottom))?;
+    d.set_item("volume", column(py, events, |e| e.volume))?;
     Ok(d)
 }
 
@@ -457,62 +456,14 @@ fn smc_aggregate<'py>(
         .detach(|| htf::aggregate(t, o, h, l, c, v, minutes))
         .map_err(value_error)?;
     let d = PyDict::new(py);
-    d.set_item(
-        "ts",
-        bars.iter()
-            .map(|b| b.bar.ts)
-            .collect::<Vec<i64>>()
-            .into_pyarray(py),
-    )?;
-    d.set_item(
-        "open",
-        bars.iter()
-            .map(|b| b.bar.open)
-            .collect::<Vec<f64>>()
-            .into_pyarray(py),
-    )?;
-    d.set_item(
-        "high",
-        bars.iter()
-            .map(|b| b.bar.high)
-            .collect::<Vec<f64>>()
-            .into_pyarray(py),
-    )?;
-    d.set_item(
-        "low",
-        bars.iter()
-            .map(|b| b.bar.low)
-            .collect::<Vec<f64>>()
-            .into_pyarray(py),
-    )?;
-    d.set_item(
-        "close",
-        bars.iter()
-            .map(|b| b.bar.close)
-            .collect::<Vec<f64>>()
-            .into_pyarray(py),
-    )?;
-    d.set_item(
-        "volume",
-        bars.iter()
-            .map(|b| b.bar.volume)
-            .collect::<Vec<f64>>()
-            .into_pyarray(py),
-    )?;
-    d.set_item(
-        "known_ts",
-        bars.iter()
-            .map(|b| b.known_ts)
-            .collect::<Vec<i64>>()
-            .into_pyarray(py),
-    )?;
-    d.set_item(
-        "minutes",
-        bars.iter()
-            .map(|b| b.minutes)
-            .collect::<Vec<u32>>()
-            .into_pyarray(py),
-    )?;
+    d.set_item("ts", column(py, &bars, |b| b.bar.ts))?;
+    d.set_item("open", column(py, &bars, |b| b.bar.open))?;
+    d.set_item("high", column(py, &bars, |b| b.bar.high))?;
+    d.set_item("low", column(py, &bars, |b| b.bar.low))?;
+    d.set_item("close", column(py, &bars, |b| b.bar.close))?;
+    d.set_item("volume", column(py, &bars, |b| b.bar.volume))?;
+    d.set_item("known_ts", column(py, &bars, |b| b.known_ts))?;
+    d.set_item("minutes", column(py, &bars, |b| b.minutes))?;
     Ok(d)
 }
 
