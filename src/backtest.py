@@ -331,6 +331,7 @@ def load_candles(args: argparse.Namespace, config: dict, exchange: str, start_ms
     `--fetch`), else the bundled sample."""
     from backtesting.data import freqtrade_files
     from candles import CandlestickManager, coin_of, exchange_id
+    from config.coins import symbol_to_coin
 
     bt = config["backtest"]
     tolerance = bt["gap_tolerance_ohlcvs_minutes"]
@@ -341,16 +342,20 @@ def load_candles(args: argparse.Namespace, config: dict, exchange: str, start_ms
             manager = CandlestickManager.with_sources(exchange_id(exchange), cache_dir)
         else:
             manager = CandlestickManager(exchange_id(exchange), cache_dir)
-        cached = sorted({coin_of(s) for s in manager.store.symbols() if ":" in s})
-        coins = selected_coins(config, cached)
+        # Config coins (PEPE) → cached perpetual symbols (1000PEPE/USDT:USDT).
+        cached = {symbol_to_coin(coin_of(s)): s for s in manager.store.symbols() if ":" in s}
+        coins = selected_coins(config, sorted(cached))
         in_window = args.fetch or any(
-            len(manager.get_candles(c, start_ms, end_ms, strict=True, fetch=False)) for c in coins if c in cached
+            len(manager.get_candles(cached[c], start_ms, end_ms, strict=True, fetch=False)) for c in coins if c in cached
         )
         if coins and in_window:
             log.info(
                 "[data] candle cache %s%s", manager.store.root, " (fetching missing candles)" if args.fetch else ""
             )
-            return load_from_cache(manager, coins, start_ms, end_ms, tolerance, fetch=args.fetch), manager.store.root
+            dataset = load_from_cache(
+                manager, coins, start_ms, end_ms, tolerance, fetch=args.fetch, symbols=cached
+            )
+            return dataset, manager.store.root
         folder = BUNDLED_SAMPLE
         log.info("[data] using the bundled sample %s", folder.relative_to(REPO_ROOT))
     folder = Path(folder)

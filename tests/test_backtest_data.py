@@ -67,6 +67,25 @@ def test_coin_with_a_gap_beyond_tolerance_is_dropped(tmp_path: Path) -> None:
     assert "gap of 8 minutes" in ds.dropped["ADA"]
 
 
+def test_traded_btc_dropped_for_a_gap_still_gives_the_btc_usd_series(tmp_path: Path) -> None:
+    # BTC: minutes 0, 1, then 9 (a 7-minute gap > tolerance 5); ETH complete.
+    write_coin(tmp_path, "BTC", [T0, T0 + 60_000, T0 + 9 * 60_000], [(2, 1, 1.5, 1), (3, 2, 2.5, 1), (4, 3, 3.5, 1)])
+    write_coin(tmp_path, "ETH", [T0 + 60_000 * i for i in range(10)], [(0.5, 0.4, 0.45, 1)] * 10)
+    ds = load_from_folder(tmp_path, ["BTC", "ETH"], T0, T0 + 9 * 60_000, gap_tolerance_minutes=5)
+    assert ds.coins == ["ETH"] and "gap of 7 minutes" in ds.dropped["BTC"]
+    # BTC's closes, forward-filled over the gap.
+    np.testing.assert_array_equal(ds.btc_usd, [1.5] + [2.5] * 8 + [3.5])
+
+
+def test_files_of_multiplied_contracts_are_found_under_the_config_coin(tmp_path: Path) -> None:
+    """Binance lists PEPE as 1000PEPEUSDT; configs name it PEPE (python spec §3.12)."""
+    write_coin(tmp_path, "BTC", [T0 + 60_000 * i for i in range(3)], [(2, 1, 1.5, 1)] * 3)
+    write_coin(tmp_path, "1000PEPE", [T0 + 60_000 * i for i in range(3)], [(0.02, 0.01, 0.015, 1)] * 3)
+    ds = load_from_folder(tmp_path, ["PEPE"], T0, T0 + 2 * 60_000, 120)
+    assert ds.coins == ["PEPE"]
+    np.testing.assert_array_equal(ds.hlcvs[:, 0, 2], [0.015] * 3)
+
+
 @pytest.mark.parametrize(
     ("ts", "rows", "message"),
     [

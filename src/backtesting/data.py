@@ -24,6 +24,7 @@ from candles import freqtrade
 from candles.errors import DataError
 from candles.gaps import fill_flat
 from candles.timeutil import MINUTE_MS, utc
+from config.coins import symbol_to_coin
 
 log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -58,8 +59,9 @@ class Dataset:
 
 
 def freqtrade_files(folder: Path) -> dict[str, Path]:
-    """Coin → 1m candle file in a freqtrade data folder (futures files preferred over spot)."""
-    return freqtrade.candle_files(folder)
+    """Coin → 1m candle file in a freqtrade data folder (futures files preferred over spot).
+    Coins are named as in configs (`symbol_to_coin`): `1000PEPE_USDT_USDT-…` is PEPE."""
+    return {symbol_to_coin(coin): path for coin, path in freqtrade.candle_files(folder).items()}
 
 
 def read_candles(path: Path, coin: str, with_open: bool = False) -> pd.DataFrame:
@@ -122,10 +124,12 @@ def build_dataset(
         first_valid.append(first)
         last_valid.append(last)
 
+    # BTC dropped from trading (a gap) still gives the BTC/USD series, forward-filled over the gap.
+    btc_source = btc_frame if btc_frame is not None else frames.get("BTC")
     if "BTC" in kept:
         btc_close = hlcvs[:, coins.index("BTC"), 2]
-    elif btc_frame is not None:
-        s = btc_frame.set_index("ts")["close"]
+    elif btc_source is not None:
+        s = btc_source.set_index("ts")["close"]
         btc_close = s.reindex(timestamps).to_numpy()
     else:
         raise DataError(
@@ -170,14 +174,23 @@ def load_from_folder(
 
 
 def load_from_cache(
-    manager, coins: list[str], start_ms: int, end_ms: int, gap_tolerance_minutes: float, *, fetch: bool = False
+    manager,
+    coins: list[str],
+    start_ms: int,
+    end_ms: int,
+    gap_tolerance_minutes: float,
+    *,
+    fetch: bool = False,
+    symbols: dict[str, str] | None = None,
 ) -> Dataset:
     """Dataset for `coins` from the candle cache (`candles.CandlestickManager`), downloading the
-    missing minutes first when `fetch` and the manager has sources. Coins without candles are
+    missing minutes first when `fetch` and the manager has sources. `symbols` maps a coin to its
+    market symbol where they differ (PEPE → `1000PEPE/USDT:USDT`). Coins without candles are
     dropped with a warning; BTC is read for the BTC/USD series even when not traded."""
+    symbols = symbols or {}
     frames = {}
     for coin in sorted(set(coins) | {"BTC"}):
-        df = manager.get_candles(coin, start_ms, end_ms, strict=True, fetch=fetch)
+        df = manager.get_candles(symbols.get(coin, coin), start_ms, end_ms, strict=True, fetch=fetch)
         if len(df):
             frames[coin] = df[["ts", "high", "low", "close", "volume"]]
     where = manager.store.root
