@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,13 +45,39 @@ def load_markets(path: Path) -> dict[str, MarketSpec]:
         raise MarketError(f"market specs file {path} does not exist") from e
     except json.JSONDecodeError as e:
         raise MarketError(f"market specs file {path}: invalid JSON at line {e.lineno}: {e.msg}") from e
+    markets = raw.get("markets") if isinstance(raw, dict) else None
+    if not isinstance(markets, dict):
+        raise MarketError(f'market specs file {path}: expected an object {{"markets": {{coin: {{...}}}}}}')
     specs = {}
-    for coin, m in raw.get("markets", {}).items():
+    for coin, m in markets.items():
+        if not isinstance(m, dict):
+            raise MarketError(f"market specs file {path}: {coin} must be an object, got {type(m).__name__}")
         try:
             specs[coin] = MarketSpec(coin=coin, **m)
         except TypeError as e:
             raise MarketError(f"market specs file {path}: entry {coin}: {e}") from e
+        _check_spec(path, specs[coin])
     return specs
+
+
+# Steps and contract size divide prices and quantities: they must be positive.
+_POSITIVE = ("qty_step", "price_step", "c_mult")
+_NON_NEGATIVE = ("min_qty", "min_cost")
+_FEES = ("maker_fee", "taker_fee")
+
+
+def _check_spec(path: Path, spec: MarketSpec) -> None:
+    for key in _POSITIVE + _NON_NEGATIVE + _FEES:
+        value = getattr(spec, key)
+        where = f"market specs file {path}: {spec.coin}.{key}"
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise MarketError(f"{where} must be a finite number, got {value!r}")
+        if key in _POSITIVE and value <= 0:
+            raise MarketError(f"{where} must be > 0, got {value!r}")
+        if key in _NON_NEGATIVE and value < 0:
+            raise MarketError(f"{where} must be >= 0, got {value!r}")
+    if not isinstance(spec.symbol, str) or not spec.symbol:
+        raise MarketError(f"market specs file {path}: {spec.coin}.symbol must be a market symbol like 'BTC/USDT:USDT'")
 
 
 def markets_for(exchange: str, coins: list[str], path: Path | None = None) -> dict[str, MarketSpec]:
