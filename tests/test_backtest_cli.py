@@ -89,6 +89,17 @@ def test_bad_flag_value_is_a_short_error_naming_the_flag(tmp_path: Path) -> None
     assert "--bot.long.n_positions" in lines[1] and "'abc'" in lines[1]
 
 
+def test_a_warm_up_longer_than_the_data_is_an_error_not_an_empty_run(tmp_path: Path) -> None:
+    # The bundled sample starts 2025-05-04; the template's warm-up asks for ~34 days.
+    proc = run(
+        ["--backtest.start_date", "2025-05-05", "--backtest.end_date", "2025-05-09"]
+        + ["--backtest.base_dir", str(tmp_path)]
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "warm-up of" in proc.stderr and "live.max_warmup_minutes" in proc.stderr
+    assert not list(tmp_path.glob("binance/*")), "no results folder for a run that cannot trade"
+
+
 def test_malformed_config_names_file_and_line(tmp_path: Path) -> None:
     cfg = tmp_path / "broken.json"
     cfg.write_text('{\n  "bot": {\n    "long": {"n_positions": 3,,}\n  }\n}\n')

@@ -7,6 +7,8 @@ from typing import Any
 
 from backtesting.data import Dataset
 from backtesting.markets import MarketSpec
+from candles.errors import DataError
+from candles.timeutil import MINUTE_MS, utc
 
 
 @dataclass
@@ -33,6 +35,15 @@ def build_run_args(
     hedge_mode: bool,
     compat_v7: bool,
 ) -> RunArgs:
+    n_minutes = len(dataset.timestamps)
+    # The engine simulates minutes 1 … n−2 and places orders only after the global warm-up.
+    if global_warmup_minutes >= n_minutes - 2:
+        first, last = dataset.first_timestamp_ms, dataset.first_timestamp_ms + (n_minutes - 1) * MINUTE_MS
+        raise DataError(
+            f"the warm-up of {global_warmup_minutes} minutes covers all {n_minutes} minutes of data "
+            f"({utc(first)} → {utc(last)}), so nothing would trade: load candles from earlier, move "
+            "backtest.start_date later, or shorten the warm-up (live.warmup_ratio, live.max_warmup_minutes)"
+        )
     warmups = list(per_coin_warmup_minutes)
     trade_start = [
         min(last, first + w) for first, last, w in zip(dataset.first_valid, dataset.last_valid, warmups, strict=True)
