@@ -69,8 +69,23 @@ def test_cli_override_changes_the_run(tmp_path: Path) -> None:
     (out,) = list(tmp_path.glob("binance/*"))
     config = json.loads((out / "config.json").read_text())
     assert config["bot"]["long"]["n_positions"] == 1
-    fills = pd.read_parquet(out / "fills.parquet")
-    assert fills.groupby("minute")["coin"].nunique().max() >= 1
+    # One long position at a time (the default config holds several: see below).
+    assert max_long_positions_held(pd.read_parquet(out / "fills.parquet")) == 1
+
+
+def test_default_run_holds_several_positions_at_once(default_run: Path) -> None:
+    assert max_long_positions_held(pd.read_parquet(default_run / "fills.parquet")) > 1
+
+
+def max_long_positions_held(fills: pd.DataFrame) -> int:
+    """Most coins with an open long position at the same time, from each fill's position after it."""
+    held: dict[str, float] = {}
+    most = 0
+    for _, group in fills[fills["type"].str.endswith("_long")].groupby("minute", sort=True):
+        for coin, psize in zip(group["coin"], group["psize"], strict=True):
+            held[coin] = psize
+        most = max(most, sum(1 for size in held.values() if size != 0))
+    return most
 
 
 def test_bad_config_value_is_one_line_and_exit_code_2(tmp_path: Path) -> None:

@@ -46,4 +46,5 @@ def test_function_matches_reference_vectors(path: Path) -> None:
         f"[{tag}] args={json.dumps(a)[:400]}\n   want={json.dumps(w)[:300]}\n   got ={str(g)[:300]}"
         for tag, a, w, g in mismatches[:3]
     )
+    assert n > 0, f"{path} holds no vectors"
     assert not mismatches, f"{len(mismatches)}/{n} vectors differ; first ones:\n{detail}"

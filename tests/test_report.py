@@ -292,6 +292,7 @@ def test_coin_filenames_are_safe_and_distinct() -> None:
 def test_no_fills_everything_still_renders(tmp_path: Path) -> None:
     r = make_result(fills=[])
     text, made = report_html(r, tmp_path)
+    assert set(made) >= {"balance_equity", "drawdown", "exposure", "pnl_by_coin"}
     for p in made.values():
         assert_png(p)
     assert (plots.exposure_per_minute(r) == 0).all().all()

@@ -30,7 +30,14 @@ def test_scan_json_is_as_of_end():
     for o in out:
         # The last closed 15m bar before 2025-06-13 00:00 UTC opened at 23:45.
         assert o["snapshot"]["last_bar"]["ts"] == 1749771900000
-        assert o["signal"]["action"] in ("long", "short", "none")
+        sig = o["signal"]
+        assert sig["action"] in ("long", "short", "none")
+        if sig["action"] == "long":
+            assert sig["stop_loss"] < sig["entry_price"] < sig["take_profit"]
+        if sig["action"] == "short":
+            assert sig["take_profit"] < sig["entry_price"] < sig["stop_loss"]
+        if sig["action"] != "none":
+            assert 0 < sig["confidence"] <= 1 and sig["symbol"] == o["coin"]
 
 
 def test_plot_writes_png(tmp_path):
