@@ -9,6 +9,7 @@ margins, available balance and the liquidation price are estimates from one gene
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import passivbot_rust as pbr
@@ -125,7 +126,7 @@ class Account:
             )
         pos.update_time = time
         fee_rate = spec.maker_fee if maker else spec.taker_fee
-        fee = qty * price * spec.c_mult * fee_rate
+        fee = pbr.qty_to_cost(qty, price, spec.c_mult) * fee_rate  # as the backtester charges it
         # the backtester's order: fee first, then PnL
         self.wallet += -fee
         self.wallet += pnl
@@ -159,7 +160,7 @@ class Account:
         for pos in self.positions.values():
             if pos.symbol != market.symbol or pos.amt == 0.0:
                 continue
-            payment = -pos.amt * mark * market.spec.c_mult * rate
+            payment = -math.copysign(pbr.qty_to_cost(pos.amt, mark, market.spec.c_mult), pos.amt) * rate
             self.wallet += payment
             self._income(market.symbol, "FUNDING_FEE", payment, time)
             touched.append(pos)
@@ -251,7 +252,7 @@ def account_figures(
         q = opening_qty(o.remaining, o, amt)
         if q <= 0.0:
             continue
-        m = q * o.price * markets[o.symbol].spec.c_mult / account.leverage_of(o.symbol)
+        m = pbr.qty_to_cost(q, o.price, markets[o.symbol].spec.c_mult) / account.leverage_of(o.symbol)
         order_im += m
         key = (o.symbol, o.position_side)
         if key in figs:

@@ -214,7 +214,7 @@ class Engine:
             self._close(o, "EXPIRED", time)
             return None
         trade = self.account.apply_fill(m, o, qty, price, maker, time)
-        o.cum_quote += qty * price * m.spec.c_mult
+        o.cum_quote += pbr.qty_to_cost(qty, price, m.spec.c_mult)
         o.executed_qty = pbr.round_(o.executed_qty + qty, m.spec.qty_step)
         o.avg_price = o.cum_quote / (o.executed_qty * m.spec.c_mult)
         o.update_time = time
@@ -330,7 +330,7 @@ class Engine:
         if closing_only and (amt == 0.0 or not order.closes(amt)):
             raise err(E.REDUCE_ONLY_REJECTED)
         ref_price = price if otype == "LIMIT" else last
-        if not closing_only and qty * ref_price * spec.c_mult < spec.min_cost * (1 - 1e-9):
+        if not closing_only and pbr.qty_to_cost(qty, ref_price, spec.c_mult) < spec.min_cost * (1 - 1e-9):
             raise E.min_notional(spec.min_cost)
         crossing = otype == "MARKET" or (price > last if side == "BUY" else price < last)
         if crossing and tif == "GTX":
@@ -360,7 +360,7 @@ class Engine:
         if q <= 0.0:
             return
         m = self.data.markets[order.symbol]
-        need = q * price * m.spec.c_mult / self.account.leverage_of(order.symbol)
+        need = pbr.qty_to_cost(q, price, m.spec.c_mult) / self.account.leverage_of(order.symbol)
         if need > self.figures().available:
             raise err(E.MARGIN_INSUFFICIENT)
 

@@ -121,7 +121,7 @@ impl Engine<'_> {
     ) {
         let ex = self.exchange[i];
         let btc_price = self.btc_usd[k];
-        let fee_paid = -qty.abs() * price * ex.c_mult * fee_rate;
+        let fee_paid = -(qty_to_cost(qty, price, ex.c_mult) * fee_rate);
         self.wallet.apply_fill(fee_paid, pnl, btc_price);
         self.revalidate = true;
         self.filled_this_minute[i][pside.index()] = true;

@@ -4,8 +4,8 @@
 //! orchestrator, and the equity record.
 
 use crate::math::{
-    calc_auto_unstuck_allowance, calc_new_psize_pprice, calc_pnl, calc_wallet_exposure, round_,
-    wel_with_allowance,
+    calc_auto_unstuck_allowance, calc_new_psize_pprice, calc_pnl, calc_wallet_exposure,
+    qty_to_cost, round_, wel_with_allowance,
 };
 use crate::orchestrator::input::{
     EmaInput, EmaSeries, GlobalBotParams, GlobalInput, Mode, NextCandle, OrchestratorInput,
