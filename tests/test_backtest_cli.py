@@ -40,6 +40,9 @@ def test_default_run_writes_analysis_fills_equity_and_report(default_run: Path) 
         "pnl_ratio_long_short",
     } <= set(analysis)
     assert analysis["drawdown_worst_usd"] is not None and 0 <= analysis["drawdown_worst_usd"] < 1
+    # The template trades long only: the long side's figures are the whole run's, to the bit.
+    assert analysis["loss_profit_ratio_long"] == analysis["loss_profit_ratio"]
+    assert analysis["loss_profit_ratio_short"] == 1.0 and analysis["pnl_ratio_long_short"] == 1.0
     fills = pd.read_parquet(default_run / "fills.parquet")
     assert len(fills) > 50
     assert set(fills["coin"]) <= {"ADA", "BNB", "BTC", "ETH", "SOL", "XRP"}

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import passivbot_rust as pbr
 
 from backtesting.result import BacktestResult
 from config import dump_config
@@ -62,19 +63,10 @@ def write_outputs(result: BacktestResult, out_dir: Path, balance_sample_minutes:
 
 
 def fills_by_side_ratios(fills: pd.DataFrame) -> dict[str, float | None]:
-    """Per-side |losses| / profits and the long share of total PnL (reference post-processing)."""
-    out: dict[str, float | None] = {}
-    pnl_by_side = {}
-    for side in ("long", "short"):
-        f = fills[fills["type"].str.endswith(side)] if len(fills) else fills
-        if len(f) == 0:
-            out[f"loss_profit_ratio_{side}"] = 1.0
-            pnl_by_side[side] = 0.0
-            continue
-        losses = float(-f.loc[f["pnl"] < 0, "pnl"].sum())
-        profits = float(f.loc[f["pnl"] > 0, "pnl"].sum())
-        out[f"loss_profit_ratio_{side}"] = losses / profits if profits > 0 else None
-        pnl_by_side[side] = float(f["pnl"].sum())
-    total = pnl_by_side["long"] + pnl_by_side["short"]
-    out["pnl_ratio_long_short"] = pnl_by_side["long"] / total if total != 0 else None
-    return out
+    """Per-side |losses| / profits and the long share of total PnL (reference post-processing),
+    computed by the Rust core like the analysis' own loss_profit_ratio."""
+    if len(fills) == 0:
+        return pbr.side_pnl_ratios(np.zeros(0), np.zeros(0, dtype=bool))
+    pnl = np.ascontiguousarray(fills["pnl"].to_numpy(dtype=np.float64))
+    is_long = np.ascontiguousarray(fills["type"].str.endswith("_long").to_numpy(dtype=bool))
+    return pbr.side_pnl_ratios(pnl, is_long)

@@ -21,6 +21,8 @@ mod positions;
 mod stats;
 mod weighted;
 
+pub use pnl::{side_pnl_ratios, SidePnlRatios};
+
 use crate::types::Fill;
 
 /// Minutes per day bucket (day `d` = samples `1440·d .. 1440·(d+1)` of the equity timeline).

@@ -9,20 +9,58 @@ use crate::types::Fill;
 /// `Σ|pnl|` over fills with `pnl ≤ 0` ÷ `Σ pnl` over fills with `pnl > 0` (fees ignored); +inf
 /// without a profitable fill.
 pub(crate) fn loss_profit_ratio(fills: &[Fill]) -> f64 {
+    loss_profit_ratio_of(fills.iter().map(|f| f.pnl))
+}
+
+fn loss_profit_ratio_of(pnls: impl Iterator<Item = f64>) -> f64 {
     let (mut loss, mut profit) = (0.0, 0.0);
     let mut any_profit = false;
-    for f in fills {
-        if f.pnl > 0.0 {
-            profit += f.pnl;
+    for pnl in pnls {
+        if pnl > 0.0 {
+            profit += pnl;
             any_profit = true;
-        } else if f.pnl <= 0.0 {
-            loss += f.pnl.abs();
+        } else if pnl <= 0.0 {
+            loss += pnl.abs();
         }
     }
     if any_profit {
         loss / profit
     } else {
         f64::INFINITY
+    }
+}
+
+/// Per-side figures the reference's Python adds to a backtest's analysis.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SidePnlRatios {
+    /// [`loss_profit_ratio`] of the long fills: 1 without long fills, None (JSON null) without
+    /// a profitable one.
+    pub loss_profit_ratio_long: Option<f64>,
+    pub loss_profit_ratio_short: Option<f64>,
+    /// Long PnL ÷ total PnL of the fills; None when the total is 0.
+    pub pnl_ratio_long_short: Option<f64>,
+}
+
+/// [`SidePnlRatios`] of fills given as their PnL and side.
+pub fn side_pnl_ratios(pnls: &[f64], is_long: &[bool]) -> SidePnlRatios {
+    let side = |long: bool| {
+        pnls.iter()
+            .zip(is_long)
+            .filter(move |(_, &l)| l == long)
+            .map(|(p, _)| *p)
+    };
+    let ratio = |long: bool| {
+        if side(long).next().is_none() {
+            return Some(1.0);
+        }
+        Some(loss_profit_ratio_of(side(long))).filter(|r| r.is_finite())
+    };
+    let long_pnl: f64 = side(true).sum();
+    let total = long_pnl + side(false).sum::<f64>();
+    SidePnlRatios {
+        loss_profit_ratio_long: ratio(true),
+        loss_profit_ratio_short: ratio(false),
+        pnl_ratio_long_short: (total != 0.0).then(|| long_pnl / total),
     }
 }
 

@@ -791,3 +791,20 @@ mod props {
         }
     }
 }
+
+#[test]
+fn side_pnl_ratios_split_fills_by_side() {
+    use super::side_pnl_ratios;
+    // long: +10, −4, +6 → 4/16 = 0.25; short: −3 only → no profit → None; total 9, long 12.
+    let pnl = [10.0, -3.0, -4.0, 6.0];
+    let is_long = [true, false, true, true];
+    let r = side_pnl_ratios(&pnl, &is_long);
+    assert_eq!(r.loss_profit_ratio_long, Some(0.25));
+    assert_eq!(r.loss_profit_ratio_short, None);
+    assert_eq!(r.pnl_ratio_long_short, Some(12.0 / 9.0));
+    // A side without fills has ratio 1; PnL summing to 0 has no long share.
+    let r = side_pnl_ratios(&[5.0, -5.0], &[true, true]);
+    assert_eq!(r.loss_profit_ratio_short, Some(1.0));
+    assert_eq!(r.loss_profit_ratio_long, Some(1.0));
+    assert_eq!(r.pnl_ratio_long_short, None);
+}

@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use super::convert::to_json_value;
-use crate::analysis::Analysis;
+use crate::analysis::{self, Analysis};
 use crate::backtest::{self, BacktestParams, Hlcvs};
 use crate::params_dict::{bot_params_pair_from_value, exchange_params_from_value};
 use crate::types::{BotParamsPair, ExchangeParams};
@@ -171,8 +171,33 @@ fn order_fills(qty: f64, price: f64, high: f64, low: f64) -> bool {
     crate::backtest::fill_rule::order_fills(qty, price, high, low)
 }
 
+/// `{loss_profit_ratio_long, loss_profit_ratio_short, pnl_ratio_long_short}` of fills given as
+/// their PnL and whether each is a long fill (None where undefined, see `SidePnlRatios`).
+#[pyfunction]
+fn side_pnl_ratios<'py>(
+    py: Python<'py>,
+    pnl: PyReadonlyArray1<'py, f64>,
+    is_long: PyReadonlyArray1<'py, bool>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (pnl, is_long) = (pnl.as_slice()?, is_long.as_slice()?);
+    if pnl.len() != is_long.len() {
+        return Err(value_error(format!(
+            "pnl has {} values and is_long {}; expected one of each per fill",
+            pnl.len(),
+            is_long.len()
+        )));
+    }
+    let r = analysis::side_pnl_ratios(pnl, is_long);
+    let d = PyDict::new(py);
+    d.set_item("loss_profit_ratio_long", r.loss_profit_ratio_long)?;
+    d.set_item("loss_profit_ratio_short", r.loss_profit_ratio_short)?;
+    d.set_item("pnl_ratio_long_short", r.pnl_ratio_long_short)?;
+    Ok(d)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run_backtest, m)?)?;
+    m.add_function(wrap_pyfunction!(side_pnl_ratios, m)?)?;
     m.add_function(wrap_pyfunction!(order_fills, m)?)?;
     Ok(())
 }
