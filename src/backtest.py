@@ -39,6 +39,7 @@ from backtesting.result import (
 )
 from backtesting.suite import build_scenarios, summarize
 from backtesting.summary import format_summary
+from candles.errors import LockTimeout
 from config import (
     ConfigError,
     bot_params_for_coin,
@@ -378,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
         for line in str(e).splitlines():
             print(f"config error: {line}", file=sys.stderr)
         return 2
-    except (DataError, MarketError, ValueError) as e:
+    except (DataError, MarketError, ValueError, LockTimeout) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     return 0

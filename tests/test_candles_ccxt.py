@@ -77,6 +77,17 @@ def test_persistent_rate_limit_fails_with_the_symbol_named() -> None:
         src.fetch("BTC/USDT:USDT", ms("2025-05-20"), ms("2025-05-21"))
 
 
+@pytest.mark.parametrize("rows", [[[1, 2, 3]], [[1, 2, 3, 4, 5, 6], [1, 2]], [[1, "x", 3, 4, 5, 6]]])
+def test_a_malformed_page_is_a_source_error_naming_symbol_and_time(rows) -> None:
+    class Malformed(CcxtSource):
+        def _page(self, symbol: str, since: int, end_ms: int) -> list:
+            return rows
+
+    src = Malformed("binanceusdm", api_url="http://127.0.0.1:9", enable_rate_limit=False)
+    with pytest.raises(SourceError, match=r"BTC/USDT:USDT: malformed OHLCV page from 2025-05-20 00:00"):
+        src.fetch("BTC/USDT:USDT", ms("2025-05-20 00:00"), ms("2025-05-20 01:00"))
+
+
 def test_manager_fills_holes_through_ccxt_and_persists_them(tmp_path: Path) -> None:
     ex = Binance()
     df = ex.df

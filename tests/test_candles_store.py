@@ -124,6 +124,20 @@ def test_freqtrade_import_rejects_a_bad_file_naming_it(tmp_path: Path) -> None:
         import_folder(folder, CandleStore(tmp_path / "c"))
 
 
+def test_a_non_numeric_column_is_an_error_naming_file_and_column(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    df = sample_candles("XRP").iloc[:3]
+    table = pa.table(
+        {"date": pa.array(df["ts"], type=pa.timestamp("ms", tz="UTC")), **{c: df[c] for c in COLUMNS[1:5]}}
+        | {"volume": ["1", "n/a", "2"]}
+    )
+    path = tmp_path / "XRP_USDT_USDT-1m-futures.feather"
+    feather.write_feather(table, path)
+    with pytest.raises(DataError, match=r"XRP: .*XRP_USDT_USDT-1m-futures.feather: column 'volume' is not numeric"):
+        read_feather(path, "XRP")
+
+
 def corrupt_month(store: CandleStore, how: str) -> Path:
     store.write("BTC", sample_candles("BTC").iloc[:5000], "test")
     path = store.shard_path("BTC", ms("2025-05-01"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -198,6 +199,17 @@ def test_derived_defaults_for_an_older_complete_config():
     assert long["filter_volume_drop_pct"] == 0.3
     assert long["filter_volatility_drop_pct"] == 0.0
     assert sorted(long) == list(BOT_KEYS)
+
+
+def test_a_non_numeric_legacy_markup_is_a_config_error_not_a_traceback(tmp_path):
+    side = _full_side()
+    side.pop("close_grid_markup_start")
+    side.pop("close_grid_markup_end")
+    side.update(min_markup=0.002, markup_range="wide")
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({"bot": {"long": side, "short": dict(side)}, "live": {}}))
+    with pytest.raises(ConfigError, match="close_grid_markup_start.*'wide'"):
+        load(str(path))
 
 
 def test_derived_filter_spans_fall_back_to_live_window_then_60():

@@ -128,6 +128,14 @@ def test_missing_override_file_is_an_error(tmp_path):
     )
 
 
+def test_override_file_with_a_non_object_bot_section_is_an_error(tmp_path):
+    write(tmp_path / "btc.json", {"bot": [1, 2]})
+    path = write(tmp_path / "c.json", with_overrides({"BTC": {"override_config_path": "btc.json"}}))
+    with pytest.raises(ConfigError) as info:
+        load(path, now=NOW)
+    assert any("coin_overrides.BTC.bot (file btc.json): expected an object" in p for p in info.value.problems)
+
+
 def test_example_hjson_config_loads():
     cfg = load(REPO_ROOT / "configs" / "examples" / "coin_overrides.hjson", now=NOW)
     assert cfg["_warnings"] == []

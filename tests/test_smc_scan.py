@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parents[1] / "src" / "tools" / "smc_scan.py"
 
 
@@ -56,3 +58,16 @@ def test_errors_exit_2():
     assert r.returncode == 2 and "--coin" in r.stderr
     r = run("--timeframe", "7")
     assert r.returncode == 2 and "divide a day" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--timeframe", "-5"], "--timeframe: must be between 1 and 10080 minutes"),
+        (["--timeframe", "x"], "--timeframe: expected a whole number of minutes"),
+        (["--params", "[1]"], "--params must be a JSON object, got list"),
+    ],
+)
+def test_bad_arguments_are_one_line_errors(args, message):
+    r = run(*args)
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr

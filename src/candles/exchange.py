@@ -136,7 +136,12 @@ class CcxtSource:
             rows = self._page(symbol, since, end_ms)
             if not rows:
                 break
-            arr = np.asarray([r[:6] for r in rows], dtype=np.float64)
+            try:
+                arr = np.asarray([r[:6] for r in rows], dtype=np.float64)
+                if arr.ndim != 2 or arr.shape[1] != 6:
+                    raise ValueError(f"rows of {arr.shape[-1] if arr.ndim == 2 else 'uneven'} values, expected 6")
+            except (ValueError, TypeError, IndexError) as e:
+                raise SourceError(f"{symbol}: malformed OHLCV page from {utc(since)}: {e}") from e
             ts = arr[:, 0].astype(np.int64)
             ts -= ts % MINUTE_MS
             df = pd.DataFrame({"ts": ts, **{c: arr[:, i + 1] for i, c in enumerate(COLUMNS[1:])}})

@@ -109,7 +109,10 @@ def read_feather(path: Path, symbol: str, *, candles: bool = True, need_open: bo
         raise DataError(f"{symbol}: {path} lacks columns {sorted(missing)}")
     df = pd.DataFrame({"ts": _ts_ms(table.column("date"), f"{symbol}: {path}")})
     for c in wanted[1:]:
-        df[c] = table.column(c).to_numpy().astype(np.float64, copy=False)
+        try:
+            df[c] = table.column(c).to_numpy().astype(np.float64, copy=False)
+        except (ValueError, TypeError) as e:
+            raise DataError(f"{symbol}: {path}: column {c!r} is not numeric ({e})") from e
     if candles:
         check_frame(df, symbol, str(path))
     return df

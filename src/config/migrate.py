@@ -223,7 +223,12 @@ def _derive_bot_defaults(cfg: dict[str, Any]) -> None:
             if "min_markup" in side:
                 derived["close_grid_markup_end"] = side["min_markup"]
                 if "markup_range" in side:
-                    derived["close_grid_markup_start"] = side["min_markup"] + side["markup_range"]
+                    markups = (side["min_markup"], side["markup_range"])
+                    numeric = [isinstance(v, int | float) and not isinstance(v, bool) for v in markups]
+                    # A non-numeric legacy value is passed on as it is, for validation to refuse.
+                    derived["close_grid_markup_start"] = (
+                        markups[0] + markups[1] if all(numeric) else markups[numeric.index(False)]
+                    )
             # Only for complete configs of an older version (most keys present, or the old keys
             # themselves): their missing keys get the values that reproduce their old behaviour.
             # A side with a few keys is a partial config and gets the template defaults.

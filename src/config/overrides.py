@@ -125,9 +125,13 @@ def _one_override(
     for key in inline_bot or {}:
         if key not in PSIDES:
             warnings.append(warn_unknown(f"{where}.bot.{key}", list(PSIDES), "unknown coin override key"))
+    file_bot = from_file.get("bot")
+    if file_bot is not None and not isinstance(file_bot, dict):
+        errors.add(f"{where}.bot (file {path_value}): expected an object with 'long' and/or 'short', got {type_name(file_bot)}")
+        file_bot = {}
     for pside in PSIDES:
         file_side = _pick(
-            (from_file.get("bot") or {}).get(pside),
+            (file_bot or {}).get(pside),
             OVERRIDABLE_BOT_KEYS,
             bot_schema,
             f"{where}.bot.{pside} (file)",

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from candles import BINANCE_ARCHIVE_URL, CandlestickManager, DataError, to_symbol
+from candles import BINANCE_ARCHIVE_URL, CandlestickManager, DataError, LockTimeout, to_symbol
 from candles.gaps import span_minutes
 from candles.progress import ProgressBar
 from candles.timeutil import DAY_MS, MINUTE_MS, last_closed_minute, parse_date_ms, utc
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"\n[download] {s}: {span_minutes(report.known_gaps_added):,} minutes have no data at the source (recorded as known gaps)"
                 )
         bar.close()
-    except (DataError, ValueError) as e:
+    except (DataError, ValueError, LockTimeout) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     return 1 if failed else 0

@@ -107,11 +107,21 @@ def describe(r: dict, bars: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of minutes, got {text!r}") from None
+    if not 1 <= value <= 10_080:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 10080 minutes (a week), got {value}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=BUNDLED_SAMPLE, help="freqtrade-format folder of 1m candles")
     ap.add_argument("--coins", default="", help="comma-separated coins (default: all in the folder)")
-    ap.add_argument("--timeframe", type=int, default=15, help="bar length in minutes (default 15)")
+    ap.add_argument("--timeframe", type=positive_int, default=15, help="bar length in minutes (default 15)")
     ap.add_argument("--end", help="state as of this UTC time (default: the end of the data)")
     ap.add_argument("--params", default="{}", help="engine parameters as a JSON object")
     ap.add_argument("--signal-params", default="{}", help="signal parameters as a JSON object")
@@ -126,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     except json.JSONDecodeError as e:
         print(f"error: --params/--signal-params must be JSON objects: {e}", file=sys.stderr)
         return 2
+    for flag, value in (("--params", params), ("--signal-params", signal_params)):
+        if not isinstance(value, dict):
+            print(f"error: {flag} must be a JSON object, got {type(value).__name__}", file=sys.stderr)
+            return 2
     end_ms = parse_time(args.end, "end")
     start_ms = parse_time(args.start, "start")
     try:
