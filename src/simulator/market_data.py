@@ -24,8 +24,9 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from backtesting.data import DataError, freqtrade_files
 from backtesting.markets import MarketSpec, load_markets
+from candles import freqtrade
+from candles.errors import DataError
 from candles.freqtrade import read_feather
 from candles.gaps import span_minutes, standardize
 from candles.store import CandleStore
@@ -115,7 +116,8 @@ class FreqtradeFolder:
 
     def __init__(self, folder: Path, coins: list[str] | None = None):
         self.folder = Path(folder)
-        files = freqtrade_files(self.folder)
+        # Keyed by the exchange's base asset (1000PEPE), as Binance names the market.
+        files = freqtrade.candle_files(self.folder)
         if coins:
             unknown = [c for c in coins if c not in files]
             if unknown:
@@ -123,10 +125,9 @@ class FreqtradeFolder:
             files = {c: files[c] for c in coins}
         self._files = files
         self._funding_files: dict[str, Path] = {}
-        for sub in (self.folder, self.folder / "futures"):
-            if sub.is_dir():
-                for path in sorted(sub.glob("*-funding_rate.feather")):
-                    self._funding_files.setdefault(path.name.split("_")[0], path)
+        for f in freqtrade.scan_folder(self.folder):
+            if f.kind == "funding_rate":
+                self._funding_files.setdefault(f.coin, f.path)
 
     def coins(self) -> list[str]:
         return sorted(self._files)
